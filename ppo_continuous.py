@@ -314,8 +314,9 @@ def git_commit():
         return None
 
 
-def train(args):
-    """Runs one experiment; returns its summary dict (also written to `{run_dir}/summary.json`)."""
+def train(args, inspect=None):
+    """Runs one experiment; returns its summary dict (also written to `{run_dir}/summary.json`).
+    `inspect`, if given, is called with each finished rollout (buffers and agent): the tests use it."""
     check_args(args)
     envs = [make_env(args.env_id) for _ in range(args.num_envs)]
     obs_dim = int(np.prod(envs[0].observation_space.shape))
@@ -408,6 +409,9 @@ def train(args):
             values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
             next_value = agent.get_value(torch.from_numpy(next_obs).to(device)).cpu().numpy()
         advantages, returns = compute_gae(rewards, values, dones, next_value, args.gamma, args.gae_lambda)
+        if inspect is not None:
+            inspect(dict(obs=obs, actions=actions, logprobs=logprobs, rewards=rewards, dones=dones, values=values,
+                         advantages=advantages, agent=agent, normalizer=normalizer))
 
         # flatten the batch
         b_obs = torch.from_numpy(obs.reshape(-1, obs_dim)).to(device)

@@ -1,0 +1,36 @@
+"""Tiny deterministic envs whose observations expose the episode structure, for boundary tests.
+
+Made with `gym.make("tests.toy_envs:Counter-v0")`: Gymnasium imports this module, which registers them.
+"""
+import gymnasium as gym
+import numpy as np
+
+
+class CounterEnv(gym.Env):
+    """obs = [t, episode index]; reward 1 every step; terminates after `length` steps.
+    Records every action it receives, so tests can see what the env was really given."""
+
+    received_actions = []
+
+    def __init__(self, length=5, action_bound=1.0):
+        self.length = length
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float64)
+        self.action_space = gym.spaces.Box(-action_bound, action_bound, (1,), np.float32)
+        self.episode = -1
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t, self.episode = 0, self.episode + 1
+        return np.array([self.t, self.episode], dtype=np.float64), {}
+
+    def step(self, action):
+        CounterEnv.received_actions.append(np.array(action, dtype=np.float32))
+        self.t += 1
+        return np.array([self.t, self.episode], dtype=np.float64), 1.0, self.t >= self.length, False, {}
+
+
+gym.register("Counter-v0", entry_point=CounterEnv, kwargs={"length": 5})
+# never terminates; the TimeLimit wrapper truncates it after 3 steps
+gym.register("EndlessCounter-v0", entry_point=CounterEnv, kwargs={"length": 10**9}, max_episode_steps=3)
+# tight bounds: most Gaussian samples fall outside them and get clipped
+gym.register("TightCounter-v0", entry_point=CounterEnv, kwargs={"length": 5, "action_bound": 0.01})
