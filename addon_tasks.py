@@ -1,0 +1,111 @@
+"""Add-on tasks for policy customization (SPEC section 2): the extra reward r_R a user adds to a prior.
+
+Each task computes, from the observation returned by a step, an add-on reward and an add-on metric.
+Tasks are keyed by the env's name without version, so one entry serves both `-v4` and `-v5` ids
+(the observation indices used here are the same in both; tests/test_addon_tasks.py checks them).
+
+Add your own task without touching an algorithm file, either way:
+  * registry entry: `addon_tasks.TASKS["Swimmer"] = AddonTask(...)` in a module you import, or
+  * command line: `--addon-task my_module:my_function`, where `my_function(obs) -> float` is the add-on
+    reward (its metric is then the mean add-on reward per step) or `my_function` is an `AddonTask`.
+"""
+import importlib
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import gymnasium as gym
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AddonTask:
+    name: str
+    """short name of the task"""
+    reward: Callable[[np.ndarray], float]
+    """add-on reward r_R computed from the observation returned by the step"""
+    metric: Callable[[np.ndarray], float]
+    """per-step add-on metric; an episode's metric is its mean over the episode's steps"""
+    metric_name: str
+    """what the metric measures, for tables"""
+
+
+TASKS = {
+    "HalfCheetah": AddonTask("stiff front foot", lambda o: -10.0 * abs(o[7]), lambda o: abs(o[7]),
+                             "mean |front foot angle|"),
+    "Hopper": AddonTask("hop higher", lambda o: 10.0 * (o[0] - 1.0), lambda o: o[0], "mean torso height"),
+    "Ant": AddonTask("drift toward -y", lambda o: -o[14], lambda o: -o[14], "mean -y velocity"),
+    "Walker2d": AddonTask("walk upright", lambda o: -10.0 * abs(o[1]), lambda o: abs(o[1]), "mean |torso pitch|"),
+}
+
+
+class TaskError(ValueError):
+    """No task for this env, or a `module:function` that cannot be loaded."""
+
+
+def get_task(env_id: str, spec: Optional[str] = None) -> AddonTask:
+    """The task named by `spec` ("module:function") if given, else the registered task for `env_id`."""
+    if spec:
+        module_name, _, attr = spec.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError, ValueError) as e:
+            raise TaskError(f"cannot load add-on task {spec!r} ({e}); expected module:function") from None
+        if isinstance(obj, AddonTask):
+            return obj
+        if not callable(obj):
+            raise TaskError(f"add-on task {spec!r} is neither an AddonTask nor a function obs -> reward")
+        return AddonTask(spec, obj, obj, "mean add-on reward")
+    name = gym.envs.registration.parse_env_id(env_id.split(":")[-1])[1]
+    if name not in TASKS:
+        raise TaskError(f"no add-on task for {env_id}: known envs are {', '.join(sorted(TASKS))}; "
+                        "pass --addon-task module:function for your own")
+    return TASKS[name]
+
+
+class AddonRewardWrapper(gym.Wrapper):
+    """Replaces the env's reward by the add-on reward ("addon"), basic + add-on ("total") or keeps it ("basic").
+    Every step's info carries `basic_reward`, `addon_reward` and `addon_metric`, whatever the mode."""
+
+    def __init__(self, env, task: AddonTask, reward: str = "addon"):
+        super().__init__(env)
+        if reward not in ("addon", "total", "basic"):
+            raise ValueError(f"reward must be addon, total or basic, not {reward!r}")
+        self.task, self.mode = task, reward
+
+    def step(self, action):
+        obs, basic, terminated, truncated, info = self.env.step(action)
+        addon = float(self.task.reward(obs))
+        info = dict(info, basic_reward=float(basic), addon_reward=addon, addon_metric=float(self.task.metric(obs)))
+        reward = {"addon": addon, "total": float(basic) + addon, "basic": float(basic)}[self.mode]
+        return obs, reward, terminated, truncated, info
+
+
+def register_task_env(env_id: str, reward: str, spec: Optional[str] = None) -> str:
+    """Registers `rpg/{env_id}-{reward}`: `env_id` with the add-on wrapper in that reward mode (used to train
+    the full policy on basic + add-on reward with an unmodified algorithm file). Returns the new id."""
+    task = get_task(env_id, spec)
+    new_id = f"rpg/{env_id.split(':')[-1]}-{reward}"
+    if new_id not in gym.registry:
+        gym.register(new_id, entry_point=lambda **kw: AddonRewardWrapper(gym.make(env_id, **kw), task, reward))
+    return new_id
+
+
+def evaluate_on_task(act, env, episodes: int, seed: int) -> dict:
+    """Runs `act(raw_obs) -> action` for `episodes` episodes on `env` (an AddonRewardWrapper) and reports
+    basic, add-on and total returns and the add-on metric: mean and std over episodes, and the lists."""
+    per_ep = {"basic": [], "addon": [], "total": [], "metric": [], "length": []}
+    for ep in range(episodes):
+        obs, _ = env.reset(seed=seed + ep)
+        done, sums, metric, n = False, np.zeros(2), 0.0, 0
+        while not done:
+            obs, _, terminated, truncated, info = env.step(act(obs))
+            sums += (info["basic_reward"], info["addon_reward"])
+            metric, n, done = metric + info["addon_metric"], n + 1, terminated or truncated
+        for key, value in zip(per_ep, (sums[0], sums[1], sums.sum(), metric / n, n)):
+            per_ep[key].append(float(value))
+    out = {"episodes": episodes}
+    for key, values in per_ep.items():
+        out[f"{key}_mean"] = float(np.mean(values)) if values else None
+        out[f"{key}_std"] = float(np.std(values)) if values else None
+        out[key] = values
+    return out

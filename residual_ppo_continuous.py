@@ -1,0 +1,615 @@
+# Residual PPO (Residual Policy Gradient, arXiv 2503.11019): customise a prior policy to an add-on reward r_R.
+# Soft PPO on r_R + omega' * log pi_prior(a|s) - alpha_hat * log pi_theta(a|s); a diff of soft_ppo_continuous.py.
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.optim as optim
+import tyro
+from torch.utils.tensorboard import SummaryWriter
+
+from addon_tasks import AddonRewardWrapper, TaskError, evaluate_on_task, get_task
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment (part of the run name)"""
+    seed: int = 1
+    """seed of the experiment (torch, numpy and the envs)"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = False
+    """if toggled and CUDA is available, train on the GPU (64-64 MLPs run faster on the CPU, hence off)"""
+    torch_threads: int = 1
+    """torch intra-op threads; one is fastest for these tiny networks and lets runs share cores"""
+    track: bool = False
+    """if toggled, log to Weights & Biases (works with WANDB_MODE=offline)"""
+    wandb_project_name: str = "residual-policy-gradient"
+    """the wandb project name"""
+    wandb_entity: Optional[str] = None
+    """the entity (team) of the wandb project"""
+    wandb_group: Optional[str] = None
+    """the wandb group (the benchmark groups runs by algorithm and env)"""
+    save_model: bool = False
+    """if toggled, save a checkpoint to `{runs_dir}/{run_name}/agent.pt`"""
+    runs_dir: str = "runs"
+    """folder that holds one sub-folder per run (TensorBoard events, summary.json, checkpoint)"""
+    eval_episodes: int = 10
+    """deterministic evaluation episodes at the end of the run (frozen normaliser)"""
+    progress: bool = True
+    """show a progress line with steps/s, recent return and ETA"""
+
+    # Algorithm specific arguments
+    env_id: str = "HalfCheetah-v4"
+    """the id of the environment (any Gymnasium env with a Box action space)"""
+    total_timesteps: int = 1000000
+    """total timesteps of the experiments"""
+    learning_rate: float = 3e-4
+    """the learning rate of the optimizer"""
+    num_envs: int = 1
+    """the number of parallel game environments"""
+    num_steps: int = 2048
+    """the number of steps to run in each environment per policy rollout"""
+    anneal_lr: bool = True
+    """Toggle learning rate annealing for policy and value networks"""
+    gamma: float = 0.99
+    """the discount factor gamma"""
+    gae_lambda: float = 0.95
+    """the lambda for the general advantage estimation"""
+    num_minibatches: int = 32
+    """the number of mini-batches"""
+    update_epochs: int = 10
+    """the K epochs to update the policy"""
+    norm_adv: bool = True
+    """Toggles advantages normalization"""
+    clip_coef: float = 0.2
+    """the surrogate clipping coefficient"""
+    clip_vloss: bool = True
+    """Toggles whether or not to use a clipped loss for the value function, as per the paper."""
+    ent_coef: float = 0.0
+    """coefficient of the entropy bonus in the actor loss (0 for Soft PPO: the reward already holds the entropy)"""
+    prior_path: Optional[str] = None
+    """prior checkpoint written by prior_train.py (default: priors/{env_id}.pt beside this file)"""
+    addon_task: Optional[str] = None
+    """add-on task as module:function (default: the env's task in addon_tasks.py)"""
+    omega_prime: Optional[float] = None
+    """weight of log pi_prior in the reward, normalised-reward units (default: the prior's alpha, i.e. omega = 1)"""
+    alpha_hat: Optional[float] = None
+    """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
+    kl_coef: Optional[float] = None
+    """KL PPO: sets omega_prime = alpha_hat = kl_coef, i.e. the reward r_R - kl_coef * log(pi_theta / pi_prior)"""
+    init_from_prior: bool = True
+    """start the actor and the observation normaliser from the prior (the critic always starts from scratch)"""
+    vf_coef: float = 0.5
+    """coefficient of the value function"""
+    max_grad_norm: float = 0.5
+    """the maximum norm for the gradient clipping"""
+    target_kl: Optional[float] = None
+    """the target KL divergence threshold (stops an update's epochs early when exceeded)"""
+    norm_obs: bool = True
+    """normalise observations with running mean/std (as CleanRL's NormalizeObservation)"""
+    norm_reward: bool = True
+    """scale rewards by the running std of the discounted return (as CleanRL's NormalizeReward)"""
+    clip_obs: float = 10.0
+    """normalised observations are clipped to [-clip_obs, clip_obs]"""
+    clip_reward: float = 10.0
+    """normalised rewards are clipped to [-clip_reward, clip_reward]"""
+    bootstrap_truncated: bool = True
+    """on a time-limit truncation add gamma * V(final obs) to the reward (CleanRL treats it as a termination)"""
+
+    # to be filled in runtime
+    batch_size: int = 0
+    """the batch size (computed in runtime)"""
+    minibatch_size: int = 0
+    """the mini-batch size (computed in runtime)"""
+    num_iterations: int = 0
+    """the number of iterations (computed in runtime)"""
+
+
+class UserError(Exception):
+    """Bad input: reported as one line on stderr and exit status 2, never a traceback."""
+
+
+def check_args(args):
+    if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
+        raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
+    if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.eval_episodes < 0:
+        raise UserError("--num-minibatches and --update-epochs must be positive, --eval-episodes >= 0")
+    args.batch_size = args.num_envs * args.num_steps
+    if args.batch_size % args.num_minibatches:
+        raise UserError(f"--num-minibatches {args.num_minibatches} does not divide the batch "
+                        f"(num_envs * num_steps = {args.batch_size})")
+    args.minibatch_size = args.batch_size // args.num_minibatches
+    args.num_iterations = max(1, args.total_timesteps // args.batch_size)
+    if args.kl_coef is not None and (args.omega_prime is not None or args.alpha_hat is not None):
+        raise UserError("--kl-coef sets --omega-prime and --alpha-hat itself: give either it or them")
+    if args.kl_coef is not None:
+        args.omega_prime = args.alpha_hat = args.kl_coef
+    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "kl_coef", "vf_coef", "max_grad_norm", "clip_obs", "clip_reward"):
+        if getattr(args, name) is not None and getattr(args, name) < 0:
+            raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
+    if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
+        raise UserError("--gamma and --gae-lambda must lie in [0, 1]")
+
+
+def make_env(env_id, task):
+    try:
+        env = AddonRewardWrapper(gym.make(env_id), task)  # the reward is r_R; info carries basic and add-on
+    except gym.error.Error as e:
+        raise UserError(f"cannot make env {env_id!r}: {e}") from None
+    if not isinstance(env.action_space, gym.spaces.Box) or not isinstance(env.observation_space, gym.spaces.Box):
+        raise UserError(f"{env_id} needs Box observation and action spaces, has {env.observation_space} and {env.action_space}")
+    return env
+
+
+class RunningMeanStd:
+    """Running mean and variance (parallel-variance update), as in Gymnasium's normalisation wrappers."""
+
+    def __init__(self, shape=()):
+        self.mean, self.var, self.count = np.zeros(shape), np.ones(shape), 1e-4
+
+    def update(self, x):
+        # plain arithmetic instead of x.var(0): this runs every env step and numpy's var is slow on tiny arrays
+        n = x.shape[0]
+        batch_mean = x.sum(0) / n
+        batch_var = ((x - batch_mean) ** 2).sum(0) / n
+        delta, total = batch_mean - self.mean, self.count + n
+        self.mean = self.mean + delta * n / total
+        self.var = (self.var * self.count + batch_var * n + delta**2 * self.count * n / total) / total
+        self.count = total
+
+
+class Normalizer:
+    """Observation and reward normalisation done here rather than by wrappers: it is the same maths as
+    CleanRL's wrapper stack at a fraction of the per-step cost, and the statistics go into the checkpoint."""
+
+    def __init__(self, obs_dim, num_envs, args):
+        self.args, self.obs_rms, self.ret_rms = args, RunningMeanStd((obs_dim,)), RunningMeanStd()
+        self.returns = np.zeros(num_envs)  # discounted return per env, whose std scales the reward
+
+    def obs(self, raw, update=True):
+        if not self.args.norm_obs:
+            return raw.astype(np.float32)
+        if update:
+            self.obs_rms.update(raw)
+        z = (raw - self.obs_rms.mean) / np.sqrt(self.obs_rms.var + 1e-8)
+        return np.clip(z, -self.args.clip_obs, self.args.clip_obs).astype(np.float32)
+
+    def reward(self, raw, done):
+        if not self.args.norm_reward:
+            return raw.astype(np.float32)
+        self.returns = self.returns * self.args.gamma + raw
+        self.ret_rms.update(self.returns)
+        self.returns[done] = 0.0
+        scaled = raw / np.sqrt(self.ret_rms.var + 1e-8)
+        return np.clip(scaled, -self.args.clip_reward, self.args.clip_reward).astype(np.float32)
+
+
+def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def gaussian_log_prob(action, mean, logstd):
+    """log N(action; mean, exp(logstd)) summed over action dims; `action` is the *unclipped* sample."""
+    return (-0.5 * ((action - mean) / logstd.exp()) ** 2 - logstd - LOG_SQRT_2PI).sum(-1)
+
+
+class Agent(nn.Module):
+    def __init__(self, obs_dim, act_dim):
+        super().__init__()
+        self.critic = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, 1), std=1.0),
+        )
+        self.actor_mean = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, act_dim), std=0.01),
+        )
+        self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
+
+    def get_value(self, x):
+        return self.critic(x).squeeze(-1)
+
+    def get_log_prob_entropy(self, x, action):
+        """log pi(action|x) per sample, and the policy entropy (one number: the std is state-independent)."""
+        mean = self.actor_mean(x)
+        return gaussian_log_prob(action, mean, self.actor_logstd), (self.actor_logstd + 0.5 + LOG_SQRT_2PI).sum()
+
+
+def compute_gae(rewards, values, dones, next_value, gamma, gae_lambda):
+    """GAE over a [T, N] rollout. dones[t] = 1 means the episode ended at step t, so step t+1 is a
+    new episode's first step and nothing flows back across it. Returns (advantages, returns)."""
+    advantages = np.zeros_like(rewards)
+    lastgaelam = 0.0
+    for t in reversed(range(rewards.shape[0])):
+        nextvalues = next_value if t == rewards.shape[0] - 1 else values[t + 1]
+        nextnonterminal = 1.0 - dones[t]
+        delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
+        advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
+    return advantages, advantages + values
+
+
+def save_checkpoint(path, payload):
+    """Atomic write: a crash mid-save leaves the old file (if any) intact, never a half-written one."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp.{os.getpid()}"
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+CHECKPOINT_KEYS = ("format", "algorithm", "env_id", "obs_shape", "action_shape", "actor", "obs_rms", "args")
+
+
+def load_checkpoint(path):
+    """Load and check a checkpoint (tensors and plain types only). Raises UserError with one line."""
+    if not os.path.isfile(path):
+        raise UserError(f"checkpoint {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise UserError(f"checkpoint {path} is corrupt or not a checkpoint of this project ({type(e).__name__})") from None
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise UserError(f"checkpoint {path} lacks {', '.join(missing)}")
+    return ckpt
+
+
+def agent_from_checkpoint(ckpt):
+    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])))
+    agent.actor_mean.load_state_dict(ckpt["actor"]["actor_mean"])
+    agent.actor_logstd.data.copy_(ckpt["actor"]["actor_logstd"])
+    return agent
+
+
+class Prior:
+    """The frozen prior pi_prior: its own actor and its own frozen normaliser, fed raw observations."""
+
+    def __init__(self, ckpt):
+        self.agent = agent_from_checkpoint(ckpt)
+        self.normalizer = Normalizer(int(np.prod(ckpt["obs_shape"])), 1, Args(**{
+            k: ckpt["args"][k] for k in ("norm_obs", "clip_obs", "norm_reward", "clip_reward", "gamma")}))
+        self.normalizer.obs_rms.mean = ckpt["obs_rms"]["mean"].numpy().astype(np.float64)
+        self.normalizer.obs_rms.var = ckpt["obs_rms"]["var"].numpy().astype(np.float64)
+        self.normalizer.obs_rms.count = ckpt["obs_rms"]["count"]
+
+    @torch.inference_mode()
+    def log_prob(self, raw_obs, action):
+        mean = self.agent.actor_mean(torch.from_numpy(self.normalizer.obs(raw_obs, update=False)))
+        return gaussian_log_prob(torch.from_numpy(action), mean, self.agent.actor_logstd).numpy()
+
+
+def load_prior(path, env_id, obs_shape, action_shape):
+    if not os.path.isfile(path):
+        raise UserError(f"no prior at {path}: train one with `python prior_train.py --env-id {env_id}`")
+    ckpt = load_checkpoint(path)
+    if ckpt["env_id"] != env_id:
+        raise UserError(f"prior {path} was trained on {ckpt['env_id']}, not {env_id}")
+    if list(ckpt["obs_shape"]) != list(obs_shape) or list(ckpt["action_shape"]) != list(action_shape):
+        raise UserError(f"prior {path} has shapes obs {ckpt['obs_shape']} / action {ckpt['action_shape']}, "
+                        f"the env has {list(obs_shape)} / {list(action_shape)}")
+    return ckpt
+
+
+@torch.inference_mode()
+def evaluate(agent, normalizer, env_id, episodes, seed, task):
+    """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
+    basic, add-on and total returns and the add-on metric."""
+    env = make_env(env_id, task)
+    low, high = env.action_space.low, env.action_space.high
+    act = lambda o: np.clip(agent.actor_mean(torch.from_numpy(normalizer.obs(o[None], update=False)))[0].numpy(), low, high)  # noqa: E731
+    result = evaluate_on_task(act, env, episodes, seed)
+    env.close()
+    return result
+
+
+class Progress:
+    """One updating line on a terminal; on a pipe or file, a line every 10% so logs stay short."""
+
+    def __init__(self, total, enabled):
+        self.total, self.enabled, self.tty = total, enabled, sys.stderr.isatty()
+        self.start, self.last_print, self.next_tenth, self.last_step = time.time(), 0.0, 1, -1
+
+    def update(self, step, recent_return, force=False):
+        now = time.time()
+        if not self.enabled or step == self.last_step or (self.tty and now - self.last_print < 0.5 and not force):
+            return
+        if not self.tty and step < self.next_tenth * self.total / 10 and not force:
+            return
+        self.last_print, self.next_tenth, self.last_step = now, int(10 * step / self.total) + 1, step
+        sps = step / max(now - self.start, 1e-9)
+        eta = (self.total - step) / max(sps, 1e-9)
+        ret = "n/a" if recent_return is None else f"{recent_return:9.1f}"
+        line = f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  return {ret}  ETA {eta / 60:5.1f} min"
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+
+    def close(self):
+        if self.enabled and self.tty:
+            print(file=sys.stderr)
+
+
+def git_commit():
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5).stdout.strip() or None
+    except Exception:
+        return None
+
+
+def train(args, inspect=None):
+    """Runs one experiment; returns its summary dict (also written to `{run_dir}/summary.json`).
+    `inspect`, if given, is called with each finished rollout (buffers and agent): the tests use it."""
+    check_args(args)
+    try:
+        task = get_task(args.env_id, args.addon_task)
+    except TaskError as e:
+        raise UserError(str(e)) from None
+    envs = [make_env(args.env_id, task) for _ in range(args.num_envs)]
+    args.prior_path = args.prior_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "priors", f"{args.env_id}.pt")
+    prior_ckpt = load_prior(args.prior_path, args.env_id, envs[0].observation_space.shape, envs[0].action_space.shape)
+    if (args.omega_prime is None or args.alpha_hat is None) and "alpha" not in prior_ckpt:
+        raise UserError(f"prior {args.prior_path} records no alpha: pass --omega-prime and --alpha-hat")
+    # RQL defaults: omega' = omega * alpha_prior with omega = 1, and the prior's own temperature.
+    args.omega_prime = prior_ckpt["alpha"] if args.omega_prime is None else args.omega_prime
+    args.alpha_hat = prior_ckpt["alpha"] if args.alpha_hat is None else args.alpha_hat
+    obs_dim = int(np.prod(envs[0].observation_space.shape))
+    act_dim = int(np.prod(envs[0].action_space.shape))
+    run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    run_dir = os.path.join(args.runs_dir, run_name)
+    if args.track:
+        import wandb
+
+        wandb.init(project=args.wandb_project_name, entity=args.wandb_entity, group=args.wandb_group,
+                   sync_tensorboard=True, config=vars(args), name=run_name, save_code=True)
+    writer = SummaryWriter(run_dir)
+    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n%s" % "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
+
+    # seeding: python, numpy (action noise, minibatch order), torch (init), envs
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    torch.set_num_threads(args.torch_threads)
+    rng = np.random.default_rng(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    agent = Agent(obs_dim, act_dim)
+    prior = Prior(prior_ckpt)
+    if args.init_from_prior:
+        agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
+        agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
+    agent = agent.to(device)
+    # fused Adam: one kernel for all parameters instead of a dozen small ops each (same maths, ~1.5x faster update)
+    optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5, fused=True)
+    normalizer = Normalizer(obs_dim, args.num_envs, args)
+    if args.init_from_prior:  # the learner's actor expects the prior's normalisation; it keeps adapting from there
+        rms = prior.normalizer.obs_rms
+        normalizer.obs_rms.mean, normalizer.obs_rms.var, normalizer.obs_rms.count = rms.mean.copy(), rms.var.copy(), rms.count
+    low, high = envs[0].action_space.low, envs[0].action_space.high
+
+    # Rollout storage, [num_steps, num_envs, ...]. dones[t] = 1 marks the *last* step of an episode.
+    obs = np.zeros((args.num_steps, args.num_envs, obs_dim), dtype=np.float32)
+    actions = np.zeros((args.num_steps, args.num_envs, act_dim), dtype=np.float32)
+    logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    prior_logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    dones = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+
+    global_step, start_time, recent_returns = 0, time.time(), []
+    raw_obs = np.stack([env.reset(seed=args.seed + i)[0] for i, env in enumerate(envs)]).reshape(args.num_envs, -1)
+    for i, env in enumerate(envs):
+        env.action_space.seed(args.seed + i)
+    next_obs = normalizer.obs(raw_obs)
+    ep_return, ep_length = np.zeros(args.num_envs), np.zeros(args.num_envs, dtype=np.int64)
+    ep_soft_return = np.zeros(args.num_envs)  # sum of the soft rewards the learner sees (normalised units)
+    ep_task = np.zeros((args.num_envs, 3))  # basic return, add-on return, add-on metric sum
+    eval_initial = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
+    for key in ("basic", "addon", "total", "metric") if eval_initial["episodes"] else ():
+        writer.add_scalar(f"eval/{key}_return" if key != "metric" else "eval/addon_metric", eval_initial[f"{key}_mean"], 0)
+    agent = agent.to(device)
+    progress = Progress(args.num_iterations * args.batch_size, args.progress)
+
+    for iteration in range(1, args.num_iterations + 1):
+        if args.anneal_lr:
+            frac = 1.0 - (iteration - 1.0) / args.num_iterations
+            optimizer.param_groups[0]["lr"] = frac * args.learning_rate
+
+        with torch.inference_mode():
+            logstd = agent.actor_logstd.cpu().numpy()[0]
+            for step in range(args.num_steps):
+                global_step += args.num_envs
+                obs[step] = next_obs
+                mean = agent.actor_mean(torch.from_numpy(next_obs).to(device)).cpu().numpy()
+                # a = mean + std * eps, so the log-prob of the (unclipped) sample is a function of eps alone
+                noise = rng.standard_normal((args.num_envs, act_dim), dtype=np.float32)
+                actions[step] = mean + np.exp(logstd) * noise
+                logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum() - act_dim * LOG_SQRT_2PI
+                prior_logprobs[step] = prior.log_prob(raw_obs, actions[step])  # the unclipped sample, raw obs
+
+                # Step every env; the env sees the action clipped to its bounds, the buffer keeps the sample.
+                # Same-step auto-reset: an ended episode is reset *now*, so the next stored obs is the new
+                # episode's first one and no transition from a terminal obs to a reset obs is ever stored.
+                reward, done = np.zeros(args.num_envs), np.zeros(args.num_envs, dtype=bool)
+                bootstrap_obs = {}
+                for i, env in enumerate(envs):
+                    o, r, terminated, truncated, info = env.step(np.clip(actions[step, i], low, high))
+                    ep_task[i] += (info["basic_reward"], info["addon_reward"], info["addon_metric"])
+                    reward[i], done[i] = r, terminated or truncated
+                    ep_return[i] += r
+                    ep_length[i] += 1
+                    if done[i]:
+                        if truncated and not terminated and args.bootstrap_truncated:
+                            bootstrap_obs[i] = np.asarray(o).reshape(-1)
+                        recent_returns = (recent_returns + [ep_return[i]])[-20:]
+                        writer.add_scalar("charts/episodic_return", ep_return[i], global_step)
+                        writer.add_scalar("charts/episodic_length", ep_length[i], global_step)
+                        writer.add_scalar("charts/episodic_basic_return", ep_task[i, 0], global_step)
+                        writer.add_scalar("charts/episodic_addon_return", ep_task[i, 1], global_step)
+                        writer.add_scalar("charts/episodic_total_return", ep_task[i, :2].sum(), global_step)
+                        writer.add_scalar("charts/episodic_addon_metric", ep_task[i, 2] / ep_length[i], global_step)
+                        ep_return[i], ep_length[i], ep_task[i] = 0.0, 0, 0.0
+                        o, _ = env.reset()
+                    raw_obs[i] = np.asarray(o).reshape(-1)
+                # Residual Policy Gradient: SPG on the augmented reward r_R + omega' log pi_prior - alpha_hat log pi_theta,
+                # the log-prob terms added after normalisation (so omega' and alpha_hat are in normalised units).
+                rewards[step] = (normalizer.reward(reward, done) + args.omega_prime * prior_logprobs[step]
+                                 - args.alpha_hat * logprobs[step])
+                ep_soft_return += rewards[step]
+                for i in np.flatnonzero(done):
+                    writer.add_scalar("charts/episodic_soft_return", ep_soft_return[i], global_step)
+                    ep_soft_return[i] = 0.0
+                dones[step] = done
+                for i, o in bootstrap_obs.items():
+                    # The episode was cut by the time limit, not ended by the MDP: its value carries on.
+                    final = torch.from_numpy(normalizer.obs(o[None], update=False)).to(device)
+                    rewards[step, i] += args.gamma * agent.get_value(final).item()
+                next_obs = normalizer.obs(raw_obs)
+            progress.update(global_step, np.mean(recent_returns) if recent_returns else None)
+
+            # Values of the whole rollout in one batched pass (the critic does not change during collection).
+            values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
+            next_value = agent.get_value(torch.from_numpy(next_obs).to(device)).cpu().numpy()
+        advantages, returns = compute_gae(rewards, values, dones, next_value, args.gamma, args.gae_lambda)
+        if inspect is not None:
+            inspect(dict(obs=obs, actions=actions, logprobs=logprobs, rewards=rewards, dones=dones, values=values,
+                         advantages=advantages, agent=agent, normalizer=normalizer))
+
+        # flatten the batch
+        b_obs = torch.from_numpy(obs.reshape(-1, obs_dim)).to(device)
+        b_logprobs = torch.from_numpy(logprobs.reshape(-1)).to(device)
+        b_actions = torch.from_numpy(actions.reshape(-1, act_dim)).to(device)
+        b_advantages = torch.from_numpy(advantages.reshape(-1)).to(device)
+        b_returns = torch.from_numpy(returns.reshape(-1)).to(device)
+        b_values = torch.from_numpy(values.reshape(-1)).to(device)
+
+        # Optimizing the policy and value network
+        clipfracs = []
+        for epoch in range(args.update_epochs):
+            b_inds = torch.from_numpy(rng.permutation(args.batch_size)).to(device)
+            for start in range(0, args.batch_size, args.minibatch_size):
+                mb_inds = b_inds[start : start + args.minibatch_size]
+                newlogprob, entropy = agent.get_log_prob_entropy(b_obs[mb_inds], b_actions[mb_inds])
+                newvalue = agent.get_value(b_obs[mb_inds])
+                logratio = newlogprob - b_logprobs[mb_inds]
+                ratio = logratio.exp()
+
+                with torch.no_grad():
+                    # calculate approx_kl http://joschu.net/blog/kl-approx.html
+                    old_approx_kl = (-logratio).mean()
+                    approx_kl = ((ratio - 1) - logratio).mean()
+                    clipfracs.append(((ratio - 1.0).abs() > args.clip_coef).float().mean())
+
+                mb_advantages = b_advantages[mb_inds]
+                if args.norm_adv:
+                    mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+
+                # Policy loss
+                pg_loss1 = -mb_advantages * ratio
+                pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+                pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+
+                # Value loss
+                if args.clip_vloss:
+                    v_loss_unclipped = (newvalue - b_returns[mb_inds]) ** 2
+                    v_clipped = b_values[mb_inds] + torch.clamp(newvalue - b_values[mb_inds], -args.clip_coef, args.clip_coef)
+                    v_loss_clipped = (v_clipped - b_returns[mb_inds]) ** 2
+                    v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()
+                else:
+                    v_loss = 0.5 * ((newvalue - b_returns[mb_inds]) ** 2).mean()
+
+                loss = pg_loss - args.ent_coef * entropy + v_loss * args.vf_coef
+
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm, foreach=True)
+                optimizer.step()
+
+            if args.target_kl is not None and approx_kl > args.target_kl:
+                break
+
+        y_pred, y_true = values.reshape(-1), returns.reshape(-1)
+        var_y = np.var(y_true)
+        explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
+
+        writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
+        writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
+        writer.add_scalar("losses/policy_loss", pg_loss.item(), global_step)
+        writer.add_scalar("losses/entropy", entropy.item(), global_step)
+        writer.add_scalar("losses/old_approx_kl", old_approx_kl.item(), global_step)
+        writer.add_scalar("losses/approx_kl", approx_kl.item(), global_step)
+        writer.add_scalar("losses/clipfrac", torch.stack(clipfracs).mean().item(), global_step)
+        writer.add_scalar("losses/explained_variance", explained_var, global_step)
+        writer.add_scalar("charts/mean_logprob", logprobs.mean(), global_step)
+        writer.add_scalar("charts/mean_prior_logprob", prior_logprobs.mean(), global_step)
+        # KL(pi_theta_old || pi_prior) estimated on the rollout's own samples
+        writer.add_scalar("charts/kl_to_prior", (logprobs - prior_logprobs).mean(), global_step)
+        writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
+    progress.update(global_step, np.mean(recent_returns) if recent_returns else None, force=True)
+    progress.close()
+    train_time = time.time() - start_time
+
+    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
+    for key in ("basic", "addon", "total", "metric") if eval_result["episodes"] else ():
+        writer.add_scalar(f"eval/{key}_return" if key != "metric" else "eval/addon_metric", eval_result[f"{key}_mean"], global_step)
+    summary = {
+        "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
+        "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
+        "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
+        "eval": eval_result, "eval_initial": eval_initial, "commit": git_commit(), "args": asdict(args),
+    }
+    if args.save_model:
+        summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
+        save_checkpoint(summary["checkpoint"], {
+            "format": 1, "algorithm": args.exp_name, "env_id": args.env_id,
+            "obs_shape": list(envs[0].observation_space.shape), "action_shape": list(envs[0].action_space.shape),
+            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
+            "critic": agent.critic.state_dict(),
+            "obs_rms": {"mean": torch.from_numpy(normalizer.obs_rms.mean), "var": torch.from_numpy(normalizer.obs_rms.var),
+                        "count": float(normalizer.obs_rms.count)},
+            "args": asdict(args), "eval": eval_result, "alpha": args.alpha_hat,
+        })
+    with open(os.path.join(run_dir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    for env in envs:
+        env.close()
+    writer.close()
+    if args.track:
+        wandb.finish()
+    return summary
+
+
+def main(argv=None):
+    args = tyro.cli(Args, args=argv)
+    try:
+        summary = train(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing saved for this run (existing files untouched)", file=sys.stderr)
+        sys.exit(130)
+    for when in ("eval_initial", "eval"):
+        ev = summary[when]
+        print(f"{summary['run_name']} {when}: basic {ev['basic_mean']} addon {ev['addon_mean']} total {ev['total_mean']} "
+              f"metric {ev['metric_mean']} over {ev['episodes']} episodes")
+
+
+if __name__ == "__main__":
+    main()
