@@ -10,8 +10,9 @@ Add your own task without touching an algorithm file, either way:
     reward (its metric is then the mean add-on reward per step) or `my_function` is an `AddonTask`.
 """
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import gymnasium as gym
 import numpy as np
@@ -93,7 +94,7 @@ def register_task_env(env_id: str, reward: str, spec: Optional[str] = None) -> s
 def evaluate_on_task(act, env, episodes: int, seed: int) -> dict:
     """Runs `act(raw_obs) -> action` for `episodes` episodes on `env` (an AddonRewardWrapper) and reports
     basic, add-on and total returns and the add-on metric: mean and std over episodes, and the lists."""
-    per_ep = {"basic": [], "addon": [], "total": [], "metric": [], "length": []}
+    per_ep = {"basic_return": [], "addon_return": [], "total_return": [], "addon_metric": [], "length": []}
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, sums, metric, n = False, np.zeros(2), 0.0, 0
@@ -101,7 +102,7 @@ def evaluate_on_task(act, env, episodes: int, seed: int) -> dict:
             obs, _, terminated, truncated, info = env.step(act(obs))
             sums += (info["basic_reward"], info["addon_reward"])
             metric, n, done = metric + info["addon_metric"], n + 1, terminated or truncated
-        for key, value in zip(per_ep, (sums[0], sums[1], sums.sum(), metric / n, n)):
+        for key, value in zip(per_ep, (sums[0], sums[1], sums.sum(), metric / n, n), strict=True):
             per_ep[key].append(float(value))
     out = {"episodes": episodes}
     for key, values in per_ep.items():

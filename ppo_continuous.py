@@ -298,7 +298,8 @@ class Progress:
         sps = step / max(now - self.start, 1e-9)
         eta = (self.total - step) / max(sps, 1e-9)
         ret = "n/a" if recent_return is None else f"{recent_return:9.1f}"
-        line = f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  return {ret}  ETA {eta / 60:5.1f} min"
+        line = (f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  "
+                f"return {ret}  ETA {eta / 60:5.1f} min")
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
 
     def close(self):
@@ -309,7 +310,8 @@ class Progress:
 def git_commit():
     try:
         here = os.path.dirname(os.path.abspath(__file__))
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5).stdout.strip() or None
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
     except Exception:
         return None
 

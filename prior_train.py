@@ -77,9 +77,9 @@ def main(argv=None):
         print("\ninterrupted: no prior written (existing files untouched)", file=sys.stderr)
         sys.exit(130)
     ev = ckpt.get("eval_task") or ckpt["eval"]
+    keys = ("basic_return", "addon_return", "total_return", "addon_metric", "return")
     print(f"wrote {out}: eval over {ev['episodes']} episodes: " + ", ".join(
-        f"{k} {ev[k + '_mean']:.4g} +/- {ev[k + '_std']:.3g}" for k in ("basic", "addon", "total", "metric", "return")
-        if ev.get(k + "_mean") is not None))
+        f"{k} {ev[k + '_mean']:.4g} +/- {ev[k + '_std']:.3g}" for k in keys if ev.get(k + "_mean") is not None))
 
 
 if __name__ == "__main__":

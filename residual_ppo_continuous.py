@@ -1,5 +1,6 @@
 # Residual PPO (Residual Policy Gradient, arXiv 2503.11019): customise a prior policy to an add-on reward r_R.
 # Soft PPO on r_R + omega' * log pi_prior(a|s) - alpha_hat * log pi_theta(a|s); a diff of soft_ppo_continuous.py.
+import copy
 import json
 import math
 import os
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 from typing import Optional
 
 import gymnasium as gym
@@ -136,7 +138,8 @@ def check_args(args):
         raise UserError("--kl-coef sets --omega-prime and --alpha-hat itself: give either it or them")
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
-    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "kl_coef", "vf_coef", "max_grad_norm", "clip_obs", "clip_reward"):
+    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef", "max_grad_norm",
+                 "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
     if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
@@ -284,11 +287,9 @@ class Prior:
 
     def __init__(self, ckpt):
         self.agent = agent_from_checkpoint(ckpt)
-        self.normalizer = Normalizer(int(np.prod(ckpt["obs_shape"])), 1, Args(**{
-            k: ckpt["args"][k] for k in ("norm_obs", "clip_obs", "norm_reward", "clip_reward", "gamma")}))
-        self.normalizer.obs_rms.mean = ckpt["obs_rms"]["mean"].numpy().astype(np.float64)
-        self.normalizer.obs_rms.var = ckpt["obs_rms"]["var"].numpy().astype(np.float64)
-        self.normalizer.obs_rms.count = ckpt["obs_rms"]["count"]
+        self.normalizer = Normalizer(int(np.prod(ckpt["obs_shape"])), 1, SimpleNamespace(**ckpt["args"]))
+        rms, saved = self.normalizer.obs_rms, ckpt["obs_rms"]
+        rms.mean, rms.var, rms.count = saved["mean"].double().numpy(), saved["var"].double().numpy(), saved["count"]
 
     @torch.inference_mode()
     def log_prob(self, raw_obs, action):
@@ -314,8 +315,8 @@ def evaluate(agent, normalizer, env_id, episodes, seed, task):
     basic, add-on and total returns and the add-on metric."""
     env = make_env(env_id, task)
     low, high = env.action_space.low, env.action_space.high
-    act = lambda o: np.clip(agent.actor_mean(torch.from_numpy(normalizer.obs(o[None], update=False)))[0].numpy(), low, high)  # noqa: E731
-    result = evaluate_on_task(act, env, episodes, seed)
+    result = evaluate_on_task(lambda obs: np.clip(agent.actor_mean(torch.from_numpy(
+        normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, episodes, seed)
     env.close()
     return result
 
@@ -337,7 +338,8 @@ class Progress:
         sps = step / max(now - self.start, 1e-9)
         eta = (self.total - step) / max(sps, 1e-9)
         ret = "n/a" if recent_return is None else f"{recent_return:9.1f}"
-        line = f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  return {ret}  ETA {eta / 60:5.1f} min"
+        line = (f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  "
+                f"return {ret}  ETA {eta / 60:5.1f} min")
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
 
     def close(self):
@@ -348,7 +350,8 @@ class Progress:
 def git_commit():
     try:
         here = os.path.dirname(os.path.abspath(__file__))
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5).stdout.strip() or None
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
     except Exception:
         return None
 
@@ -390,18 +393,20 @@ def train(args, inspect=None):
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    agent = Agent(obs_dim, act_dim)
-    prior = Prior(prior_ckpt)
-    if args.init_from_prior:
-        agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
-        agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
-    agent = agent.to(device)
+    agent = Agent(obs_dim, act_dim).to(device)
     # fused Adam: one kernel for all parameters instead of a dozen small ops each (same maths, ~1.5x faster update)
     optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5, fused=True)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
-    if args.init_from_prior:  # the learner's actor expects the prior's normalisation; it keeps adapting from there
-        rms = prior.normalizer.obs_rms
-        normalizer.obs_rms.mean, normalizer.obs_rms.var, normalizer.obs_rms.count = rms.mean.copy(), rms.var.copy(), rms.count
+    prior = Prior(prior_ckpt)
+    if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
+        agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
+        agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
+        normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
+    # evaluate before the first update, so every run shows where it started (the prior, by default)
+    eval_initial = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
+    for key in ("basic_return", "addon_return", "total_return", "addon_metric") if args.eval_episodes else ():
+        writer.add_scalar(f"eval/{key}", eval_initial[f"{key}_mean"], 0)
+    agent.to(device)
     low, high = envs[0].action_space.low, envs[0].action_space.high
 
     # Rollout storage, [num_steps, num_envs, ...]. dones[t] = 1 marks the *last* step of an episode.
@@ -420,10 +425,6 @@ def train(args, inspect=None):
     ep_return, ep_length = np.zeros(args.num_envs), np.zeros(args.num_envs, dtype=np.int64)
     ep_soft_return = np.zeros(args.num_envs)  # sum of the soft rewards the learner sees (normalised units)
     ep_task = np.zeros((args.num_envs, 3))  # basic return, add-on return, add-on metric sum
-    eval_initial = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
-    for key in ("basic", "addon", "total", "metric") if eval_initial["episodes"] else ():
-        writer.add_scalar(f"eval/{key}_return" if key != "metric" else "eval/addon_metric", eval_initial[f"{key}_mean"], 0)
-    agent = agent.to(device)
     progress = Progress(args.num_iterations * args.batch_size, args.progress)
 
     for iteration in range(1, args.num_iterations + 1):
@@ -489,7 +490,7 @@ def train(args, inspect=None):
         advantages, returns = compute_gae(rewards, values, dones, next_value, args.gamma, args.gae_lambda)
         if inspect is not None:
             inspect(dict(obs=obs, actions=actions, logprobs=logprobs, rewards=rewards, dones=dones, values=values,
-                         advantages=advantages, agent=agent, normalizer=normalizer))
+                         advantages=advantages, agent=agent, normalizer=normalizer, prior_logprobs=prior_logprobs))
 
         # flatten the batch
         b_obs = torch.from_numpy(obs.reshape(-1, obs_dim)).to(device)
@@ -566,8 +567,8 @@ def train(args, inspect=None):
     train_time = time.time() - start_time
 
     eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
-    for key in ("basic", "addon", "total", "metric") if eval_result["episodes"] else ():
-        writer.add_scalar(f"eval/{key}_return" if key != "metric" else "eval/addon_metric", eval_result[f"{key}_mean"], global_step)
+    for key in ("basic_return", "addon_return", "total_return", "addon_metric") if args.eval_episodes else ():
+        writer.add_scalar(f"eval/{key}", eval_result[f"{key}_mean"], global_step)
     summary = {
         "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
@@ -607,8 +608,8 @@ def main(argv=None):
         sys.exit(130)
     for when in ("eval_initial", "eval"):
         ev = summary[when]
-        print(f"{summary['run_name']} {when}: basic {ev['basic_mean']} addon {ev['addon_mean']} total {ev['total_mean']} "
-              f"metric {ev['metric_mean']} over {ev['episodes']} episodes")
+        print(f"{summary['run_name']} {when} over {ev['episodes']} episodes: " + ", ".join(
+            f"{k} {ev[k + '_mean']}" for k in ("basic_return", "addon_return", "total_return", "addon_metric")))
 
 
 if __name__ == "__main__":

@@ -34,3 +34,13 @@ gym.register("Counter-v0", entry_point=CounterEnv, kwargs={"length": 5})
 gym.register("EndlessCounter-v0", entry_point=CounterEnv, kwargs={"length": 10**9}, max_episode_steps=3)
 # tight bounds: most Gaussian samples fall outside them and get clipped
 gym.register("TightCounter-v0", entry_point=CounterEnv, kwargs={"length": 5, "action_bound": 0.01})
+
+
+def counter_addon(obs):
+    """Add-on reward for the counter envs: half the step index."""
+    return 0.5 * obs[0]
+
+
+def cart_right(obs):
+    """Add-on reward for InvertedPendulum: move the cart to the right (obs[0] is the cart position)."""
+    return float(obs[0])

@@ -1,0 +1,100 @@
+"""Add-on tasks: each reward and metric against hand-computed values from known MuJoCo states, -v4 and -v5."""
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import addon_tasks
+from addon_tasks import AddonRewardWrapper, TaskError, get_task
+
+
+def state_obs(env_id, set_state):
+    """The observation of env_id after `set_state(model, qpos, qvel)` edits the initial state."""
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    u = env.unwrapped
+    qpos, qvel = u.data.qpos.copy(), u.data.qvel.copy()
+    set_state(u.model, qpos, qvel)
+    u.set_state(qpos, qvel)
+    return u._get_obs()
+
+
+def joint_qpos_adr(model, name):
+    return model.jnt_qposadr[model.joint(name).id]
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_halfcheetah_stiff_front_foot(version):
+    obs = state_obs(f"HalfCheetah-{version}",
+                    lambda m, q, v: q.__setitem__(joint_qpos_adr(m, "ffoot"), -0.3))
+    task = get_task(f"HalfCheetah-{version}")
+    assert task.reward(obs) == pytest.approx(-10 * 0.3) and task.metric(obs) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_hopper_hop_higher(version):
+    obs = state_obs(f"Hopper-{version}", lambda m, q, v: q.__setitem__(joint_qpos_adr(m, "rootz"), 1.4))
+    task = get_task(f"Hopper-{version}")
+    assert task.reward(obs) == pytest.approx(10 * (1.4 - 1.0)) and task.metric(obs) == pytest.approx(1.4)
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_ant_drift_toward_minus_y(version):
+    def set_vy(m, q, v):
+        v[1] = 0.7  # free joint velocity: (vx, vy, vz, wx, wy, wz)
+
+    obs = state_obs(f"Ant-{version}", set_vy)
+    task = get_task(f"Ant-{version}")
+    assert task.reward(obs) == pytest.approx(-0.7) and task.metric(obs) == pytest.approx(-0.7)
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_walker_upright(version):
+    obs = state_obs(f"Walker2d-{version}", lambda m, q, v: q.__setitem__(joint_qpos_adr(m, "rooty"), 0.2))
+    task = get_task(f"Walker2d-{version}")
+    assert task.reward(obs) == pytest.approx(-10 * 0.2) and task.metric(obs) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("mode", ["addon", "total", "basic"])
+def test_wrapper_reports_all_rewards_and_pays_the_chosen_one(mode):
+    task = get_task("Hopper-v4")
+    env = AddonRewardWrapper(gym.make("Hopper-v4"), task, reward=mode)
+    env.reset(seed=0)
+    plain = gym.make("Hopper-v4")
+    plain.reset(seed=0)
+    action = np.full(3, 0.3, dtype=np.float32)
+    obs, reward, *_, info = env.step(action)
+    _, basic, *_ = plain.step(action)
+    assert info["basic_reward"] == pytest.approx(basic)
+    assert info["addon_reward"] == pytest.approx(10 * (obs[0] - 1.0)) and info["addon_metric"] == pytest.approx(obs[0])
+    expected = {"addon": info["addon_reward"], "total": basic + info["addon_reward"], "basic": basic}[mode]
+    assert reward == pytest.approx(expected)
+
+
+def test_user_task_from_module_function():
+    task = get_task("Counter-v0", "tests.toy_envs:counter_addon")
+    assert task.reward(np.array([4.0, 0.0])) == 2.0
+    with pytest.raises(TaskError, match="module:function"):
+        get_task("Hopper-v4", "tests.toy_envs:no_such_function")
+    with pytest.raises(TaskError, match="no add-on task for Swimmer-v4"):
+        get_task("Swimmer-v4")
+
+
+def test_registry_entry_serves_a_new_env():
+    addon_tasks.TASKS["Swimmer"] = addon_tasks.AddonTask("faster", lambda o: o[3], lambda o: o[3], "mean vx")
+    try:
+        assert get_task("Swimmer-v5").name == "faster"
+        env_id = addon_tasks.register_task_env("Swimmer-v5", "total")
+        env = gym.make(env_id)
+        env.reset(seed=0)
+        obs, reward, *_, info = env.step(env.action_space.sample())
+        assert reward == pytest.approx(info["basic_reward"] + obs[3])
+    finally:
+        del addon_tasks.TASKS["Swimmer"]
+
+
+def test_evaluate_on_task_sums_per_episode():
+    env = AddonRewardWrapper(gym.make("tests.toy_envs:Counter-v0"), get_task("Counter-v0", "tests.toy_envs:counter_addon"))
+    out = addon_tasks.evaluate_on_task(lambda o: np.zeros(1, np.float32), env, episodes=2, seed=0)
+    # 5 steps, obs[0] = 1..5 after each step: add-on 0.5 * 15 = 7.5, basic 5, metric mean 0.5 * 3 = 1.5
+    assert out["basic_return"] == [5.0, 5.0] and out["addon_return_mean"] == 7.5
+    assert out["total_return_mean"] == 12.5 and out["addon_metric_mean"] == 1.5 and out["length"] == [5, 5]

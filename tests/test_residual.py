@@ -1,0 +1,205 @@
+"""Residual PPO and prior_train.py: the RPG reward, KL PPO, the prior's log-prob, initialisation, errors, learning."""
+import copy
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import prior_train
+import residual_ppo_continuous as residual
+import soft_ppo_continuous as soft
+import tests.toy_envs  # noqa: F401
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["--total-timesteps", "2048", "--num-steps", "512", "--eval-episodes", "2", "--no-progress"]
+
+
+def make_prior(tmp_path_factory, env_id, *extra):
+    d = tmp_path_factory.mktemp(env_id.split(":")[-1])
+    prior_train.main(["--env-id", env_id, "--out", str(d / "prior.pt"), "--runs-dir", str(d / "runs"), *TINY, *extra])
+    return str(d / "prior.pt")
+
+
+@pytest.fixture(scope="module")
+def hopper_prior(tmp_path_factory):
+    return make_prior(tmp_path_factory, "Hopper-v4")
+
+
+@pytest.fixture(scope="module")
+def counter_prior(tmp_path_factory):
+    return make_prior(tmp_path_factory, "Counter-v0")
+
+
+def digest(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def residual_args(tmp_path, **kw):
+    base = dict(env_id="Hopper-v4", total_timesteps=512, num_steps=256, num_minibatches=4, update_epochs=2,
+                runs_dir=str(tmp_path), progress=False, eval_episodes=2)
+    base.update(kw)
+    return residual.Args(**base)
+
+
+def collect(args):
+    rollouts = []
+    summary = residual.train(args, inspect=lambda r: rollouts.append(copy.deepcopy(r)))
+    return summary, rollouts
+
+
+def soft_log_prob(ckpt, raw_obs, actions):
+    """log pi_prior the way the prior computed it while training: soft_ppo's own agent and normaliser."""
+    agent = soft.agent_from_checkpoint(ckpt)
+    normalizer = soft.Normalizer(raw_obs.shape[-1], 1, soft.Args(**{k: ckpt["args"][k] for k in ("norm_obs", "clip_obs")}))
+    normalizer.obs_rms.mean, normalizer.obs_rms.var = ckpt["obs_rms"]["mean"].numpy(), ckpt["obs_rms"]["var"].numpy()
+    with torch.no_grad():
+        x = torch.from_numpy(normalizer.obs(raw_obs, update=False))
+        return agent.get_log_prob_entropy(x, torch.from_numpy(actions))[0].numpy()
+
+
+def test_prior_checkpoint_contents(hopper_prior):
+    ckpt = torch.load(hopper_prior, weights_only=True)
+    assert ckpt["env_id"] == "Hopper-v4" and ckpt["reward"] == "basic" and ckpt["alpha"] == soft.Args().alpha
+    assert ckpt["obs_shape"] == [11] and ckpt["action_shape"] == [3]
+    assert set(ckpt["obs_rms"]) == {"mean", "var", "count"} and ckpt["obs_rms"]["count"] > 2048
+    assert ckpt["args"]["total_timesteps"] == 2048 and ckpt["eval_task"]["episodes"] == 2
+    assert {"basic_return_mean", "addon_return_mean", "total_return_mean", "addon_metric_mean"} <= set(ckpt["eval_task"])
+
+
+def test_prior_log_prob_on_raw_obs_matches_its_training_pipeline(hopper_prior):
+    ckpt = residual.load_checkpoint(hopper_prior)
+    rng = np.random.default_rng(0)
+    raw = rng.normal(0, 2, size=(64, 11))
+    actions = rng.normal(0, 1.5, size=(64, 3)).astype(np.float32)  # many outside [-1, 1]: unclipped samples
+    np.testing.assert_allclose(residual.Prior(ckpt).log_prob(raw, actions), soft_log_prob(ckpt, raw, actions), rtol=1e-6)
+
+
+def test_learner_starts_as_the_prior(tmp_path, hopper_prior):
+    # The learner's normaliser starts from the prior's statistics and keeps adapting; a huge count pins it for
+    # the first rollout, so the learner's distribution must equal the prior's at every step of it.
+    pinned = tmp_path / "pinned.pt"
+    ckpt = torch.load(hopper_prior, weights_only=True)
+    torch.save(dict(ckpt, obs_rms=dict(ckpt["obs_rms"], count=1e12)), pinned)
+    _, rollouts = collect(residual_args(tmp_path, prior_path=str(pinned)))
+    first = rollouts[0]
+    # same distribution: the learner's log-prob of its own samples equals the prior's, so the KL estimate is 0
+    np.testing.assert_allclose(first["logprobs"], first["prior_logprobs"], atol=1e-4)
+    summary = residual.train(residual_args(tmp_path / "plain", prior_path=hopper_prior))
+    # and the evaluation before the first update is the prior's own evaluation (same seeds)
+    prior_eval = torch.load(hopper_prior, weights_only=True)["eval_task"]
+    assert summary["eval_initial"]["basic_return"] == pytest.approx(prior_eval["basic_return"])
+    assert summary["eval_initial"]["addon_return"] == pytest.approx(prior_eval["addon_return"])
+
+
+def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_prior):
+    common = dict(env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon", prior_path=counter_prior,
+                  norm_reward=False, norm_obs=False, init_from_prior=False, eval_episodes=0)
+    _, kl = collect(residual_args(tmp_path / "kl", kl_coef=0.2, **common))
+    _, rpg = collect(residual_args(tmp_path / "rpg", omega_prime=0.2, alpha_hat=0.2, **common))
+    ckpt = residual.load_checkpoint(counter_prior)
+    for a, b in zip(kl, rpg, strict=True):
+        np.testing.assert_array_equal(a["rewards"], b["rewards"])
+        raw = a["obs"][:, 0].astype(np.float64)  # norm_obs off: the buffer holds raw observations [t, episode]
+        prior_lp = soft_log_prob(ckpt, raw, a["actions"][:, 0])
+        np.testing.assert_allclose(a["prior_logprobs"][:, 0], prior_lp, rtol=1e-5, atol=1e-6)
+        addon = 0.5 * (raw[:, 0] + 1)  # r_R of the step from [t, .] to [t + 1, .]
+        # KL-regularised reward: r_R - beta * log(pi_theta / pi_prior)
+        expected = addon - 0.2 * (a["logprobs"][:, 0] - prior_lp)
+        np.testing.assert_allclose(a["rewards"][:, 0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_greedy_ppo_reward_is_the_addon_reward_alone(tmp_path, counter_prior):
+    _, ro = collect(residual_args(tmp_path, env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon",
+                                  prior_path=counter_prior, norm_reward=False, norm_obs=False, init_from_prior=False,
+                                  omega_prime=0.0, alpha_hat=0.0, eval_episodes=0))
+    np.testing.assert_allclose(ro[0]["rewards"][:, 0], 0.5 * (ro[0]["obs"][:, 0, 0] + 1))
+
+
+def run_residual(*argv):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "residual_ppo_continuous.py"), *argv],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_end_to_end_residual_run(tmp_path, hopper_prior):
+    out = run_residual("--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--runs-dir", str(tmp_path), *TINY)
+    assert out.returncode == 0, out.stderr
+    (run_dir,) = list(tmp_path.iterdir())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    alpha = soft.Args().alpha
+    assert summary["args"]["omega_prime"] == alpha and summary["args"]["alpha_hat"] == alpha  # RQL defaults
+    for when in ("eval_initial", "eval"):
+        assert summary[when]["total_return_mean"] == pytest.approx(
+            summary[when]["basic_return_mean"] + summary[when]["addon_return_mean"])
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = EventAccumulator(str(run_dir)).Reload().Tags()["scalars"]
+    for tag in ("charts/episodic_basic_return", "charts/episodic_addon_return", "charts/episodic_total_return",
+                "charts/episodic_addon_metric", "charts/mean_prior_logprob", "charts/mean_logprob",
+                "charts/kl_to_prior", "eval/total_return", "eval/addon_metric"):
+        assert tag in tags, tag
+
+
+def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior):
+    foreign = tmp_path / "foreign.pt"
+    ckpt = torch.load(hopper_prior, weights_only=True)
+    torch.save(dict(ckpt, env_id="Walker2d-v4"), foreign)  # claims Walker2d, has Hopper's shapes
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(open(hopper_prior, "rb").read()[:500])
+    before = digest(hopper_prior)
+    cases = [
+        (["--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "none.pt")], "prior_train.py --env-id Hopper-v4"),
+        (["--env-id", "Walker2d-v4", "--prior-path", hopper_prior], "trained on Hopper-v4"),
+        (["--env-id", "Walker2d-v4", "--prior-path", str(foreign)], "shapes"),
+        (["--env-id", "Hopper-v4", "--prior-path", str(corrupt)], "corrupt"),
+        (["--env-id", "Swimmer-v4"], "no add-on task"),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "0.1", "--alpha-hat", "0.1"], "either"),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "-1"], "non-negative"),
+    ]
+    for argv, message in cases:
+        out = run_residual(*argv, "--runs-dir", str(tmp_path / "runs"))
+        errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert len(errors) == 1 and message in errors[0], (argv, out.stderr)
+    assert digest(hopper_prior) == before
+
+
+def test_prior_train_never_clobbers_without_force(tmp_path, hopper_prior):
+    path = tmp_path / "p.pt"
+    path.write_bytes(open(hopper_prior, "rb").read())
+    before = digest(path)
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "prior_train.py"), "--env-id", "Hopper-v4", "--out", str(path),
+                          "--runs-dir", str(tmp_path / "runs"), *TINY], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 2 and "--force" in out.stderr and "Traceback" not in out.stderr
+    assert digest(path) == before and not (tmp_path / "runs").exists()  # refused before training
+    prior_train.main(["--env-id", "Hopper-v4", "--out", str(path), "--force", "--seed", "3", "--runs-dir",
+                      str(tmp_path / "runs"), *TINY])
+    assert digest(path) != before and torch.load(path, weights_only=True)["args"]["seed"] == 3
+
+
+def test_prior_train_full_policy_trains_on_total_reward(tmp_path_factory):
+    path = make_prior(tmp_path_factory, "Hopper-v4", "--reward", "total")
+    ckpt = torch.load(path, weights_only=True)
+    assert ckpt["reward"] == "total" and ckpt["env_id"] == "Hopper-v4" and ckpt["training_env_id"] == "rpg/Hopper-v4-total"
+    # soft_ppo's own evaluation ran on the total reward, which is what eval_task's total measures
+    assert ckpt["eval"]["returns"] == pytest.approx(ckpt["eval_task"]["total_return"])
+
+
+def test_customization_moves_the_addon_metric_and_keeps_the_basic_task(tmp_path_factory, tmp_path):
+    # Prior: Soft PPO balancing InvertedPendulum (1000 = never falls), ~30k steps. Add-on task: keep the cart to
+    # the right (r_R = cart position). Residual PPO should push the cart right within 10k steps while the prior
+    # term keeps the pole up. Seen here: metric -0.03 -> 0.49 with the basic return still 1000. A broken reward
+    # sign leaves the metric where it was or lower; a broken prior term loses the balance.
+    prior = make_prior(tmp_path_factory, "InvertedPendulum-v4", "--total-timesteps", "30720", "--num-steps", "2048",
+                       "--addon-task", "tests.toy_envs:cart_right", "--eval-episodes", "5")
+    assert torch.load(prior, weights_only=True)["eval_task"]["basic_return_mean"] >= 500, "the prior did not learn"
+    summary = residual.train(residual.Args(env_id="InvertedPendulum-v4", prior_path=prior, total_timesteps=10240,
+                                           addon_task="tests.toy_envs:cart_right", runs_dir=str(tmp_path),
+                                           progress=False, eval_episodes=5))
+    before, after = summary["eval_initial"], summary["eval"]
+    assert after["addon_metric_mean"] > before["addon_metric_mean"] + 0.2, (before, after)
+    assert after["basic_return_mean"] >= 500, after
