@@ -308,10 +308,12 @@ class Progress:
 
 
 def git_commit():
+    """The commit this file runs from, with "+dirty" if the file differs from it (None outside a git checkout)."""
     try:
-        here = os.path.dirname(os.path.abspath(__file__))
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or None
+        here, run = os.path.dirname(os.path.abspath(__file__)), dict(capture_output=True, text=True, timeout=5)
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", os.path.abspath(__file__)], cwd=here, **run).stdout.strip()
+        return (head + ("+dirty" if dirty else "")) or None
     except Exception:
         return None
 
@@ -320,6 +322,7 @@ def train(args, inspect=None):
     """Runs one experiment; returns its summary dict (also written to `{run_dir}/summary.json`).
     `inspect`, if given, is called with each finished rollout (buffers and agent): the tests use it."""
     check_args(args)
+    commit = git_commit()  # at the start: the code that ran, not whatever is checked out when it ends
     envs = [make_env(args.env_id) for _ in range(args.num_envs)]
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
@@ -492,7 +495,7 @@ def train(args, inspect=None):
         "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
         "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
-        "eval": eval_result, "commit": git_commit(), "args": asdict(args),
+        "eval": eval_result, "commit": commit, "args": asdict(args),
     }
     if args.save_model:
         summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
