@@ -70,6 +70,7 @@ def main():
     p.add_argument("--scripts", nargs="+", default=["ppo_continuous.py", "soft_ppo_continuous.py"])
     p.add_argument("--residual", action="store_true", help="also time residual_ppo_continuous.py (needs priors/)")
     p.add_argument("--cleanrl", action="store_true", help="also run CleanRL's PPO through ../shared/tools/anchor_cleanrl.sh")
+    p.add_argument("--note", help="conditions worth recording, e.g. other load on the machine")
     p.add_argument("--out", default=os.path.join(ROOT, "benchmark", "results", "throughput.md"))
     args = p.parse_args()
 
@@ -77,8 +78,13 @@ def main():
     if args.cleanrl and not os.path.exists(ANCHOR):
         sys.exit(f"error: --cleanrl needs {ANCHOR}")
     started, rows, commands = time.time(), [], set()
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    status = subprocess.run(["git", "status", "--porcelain", "--", "*.py"], cwd=ROOT, capture_output=True, text=True)
+    dirty = bool(status.stdout.strip())
     for env_id in args.envs:
-        samples = {"raw env.step": [], **{s: [] for s, _ in jobs}, **({"CleanRL ppo_continuous_action.py": []} if args.cleanrl else {})}
+        samples = {"raw env.step": [], **{s: [] for s, _ in jobs}}
+        if args.cleanrl:
+            samples["CleanRL ppo_continuous_action.py"] = []
         for rep in range(args.repeats):
             order = list(samples)
             order = order if rep % 2 == 0 else order[::-1]
@@ -86,7 +92,10 @@ def main():
                 if name == "raw env.step":
                     samples[name].append(raw_env_sps(env_id, 20000))
                     continue
-                sps, cmd = cleanrl_sps(env_id, args.steps) if name.startswith("CleanRL") else script_sps(name, env_id, args.steps)
+                if name.startswith("CleanRL"):
+                    sps, cmd = cleanrl_sps(env_id, args.steps)
+                else:
+                    sps, cmd = script_sps(name, env_id, args.steps)
                 samples[name].append(sps)
                 commands.add(cmd)
                 print(f"{env_id} {name}: {sps:.0f} steps/s", file=sys.stderr, flush=True)
@@ -95,15 +104,15 @@ def main():
             ratio = f"{np.median(values) / base:.2f}x" if base and name != "raw env.step" else ""
             rows.append(f"| {env_id} | {name} | {np.median(values):,.0f} | {ratio} | {', '.join(f'{v:,.0f}' for v in values)} |")
 
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "*.py"], cwd=ROOT, capture_output=True, text=True).stdout.strip())
     text = "\n".join([
         "# Throughput (steps/s, one env, default hyper-parameters)", "",
         f"- command: `python benchmark/throughput.py {' '.join(sys.argv[1:])}`",
         f"- commit: `{commit}`{' (with uncommitted changes)' if dirty else ''}",
         f"- machine: {platform.node()} / {platform.processor() or platform.machine()} / {os.cpu_count()} cores / "
         f"Python {platform.python_version()}; date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- wall time: {time.time() - started:.0f} s; {args.repeats} repeats, order alternated; {args.steps} training steps per run",
+        f"- wall time: {time.time() - started:.0f} s; {args.repeats} repeats, order alternated; "
+        f"{args.steps} training steps per run",
+        *([f"- note: {args.note}"] if args.note else []),
         "", "| env | what | median steps/s | vs CleanRL | samples |", "| --- | --- | ---: | ---: | --- |", *rows, "",
         "Commands:", "", *[f"    {c}" for c in sorted(commands)], "",
     ])

@@ -1,0 +1,135 @@
+"""Where the time of one PPO iteration goes (microseconds per environment step), piece by piece.
+
+    python benchmark/profile_ppo.py --env-id Walker2d-v4
+
+Times the pieces ppo_continuous.py is made of, each on its own, with the script's own classes, next to
+the alternatives it avoids: CleanRL's wrapper stack around the env, torch.distributions.Normal on the hot
+path, the default (for-loop) Adam instead of the fused one. One thread, like the script.
+"""
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import ppo_continuous as ppo  # noqa: E402
+
+warnings.filterwarnings("ignore")
+
+
+def per_call(fn, n):
+    fn()
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n * 1e6
+
+
+def env_step_cost(env, n):
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(n)]
+    start = time.perf_counter()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(a)
+        if np.any(terminated) or np.any(truncated):
+            if not isinstance(env, gym.vector.VectorEnv):
+                env.reset()
+    return (time.perf_counter() - start) / n * 1e6
+
+
+def cleanrl_style_envs(env_id, gamma):
+    """The wrapper stack of CleanRL's ppo_continuous_action.py, on Gymnasium 1.x's vector API."""
+    def thunk():
+        env = gym.make(env_id)
+        env = gym.wrappers.FlattenObservation(env)
+        env = gym.wrappers.RecordEpisodeStatistics(env)
+        env = gym.wrappers.ClipAction(env)
+        env = gym.wrappers.NormalizeObservation(env)
+        env = gym.wrappers.TransformObservation(env, lambda o: np.clip(o, -10, 10), env.observation_space)
+        env = gym.wrappers.NormalizeReward(env, gamma=gamma)
+        return gym.wrappers.TransformReward(env, lambda r: float(np.clip(r, -10, 10)))
+    return gym.vector.SyncVectorEnv([thunk])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--env-id", default="Walker2d-v4")
+    p.add_argument("--steps", type=int, default=5000)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    a = ppo.Args(env_id=args.env_id)
+    ppo.check_args(a)
+    env = ppo.make_env(args.env_id)
+    obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
+    agent, normalizer = ppo.Agent(obs_dim, act_dim), ppo.Normalizer(obs_dim, 1, a)
+    raw = np.random.default_rng(0).normal(size=(1, obs_dim))
+    rng = np.random.default_rng(0)
+    rows = [
+        ("env: gym.make(env_id).step (what the script steps)", env_step_cost(env, args.steps)),
+        ("env: CleanRL's wrapper stack in a SyncVectorEnv (avoided)", env_step_cost(cleanrl_style_envs(args.env_id, a.gamma),
+                                                                                   args.steps)),
+        ("rollout: observation normalisation (update + normalise)", per_call(lambda: normalizer.obs(raw), 3000)),
+        ("rollout: reward normalisation", per_call(lambda: normalizer.reward(np.ones(1), np.zeros(1, bool)), 3000)),
+    ]
+    x = torch.from_numpy(normalizer.obs(raw))
+    with torch.inference_mode():
+        rows.append(("rollout: actor forward, one observation", per_call(lambda: agent.actor_mean(x), 3000)))
+        logstd = agent.actor_logstd.numpy()[0]
+
+        def sample_numpy():
+            noise = rng.standard_normal((1, act_dim), dtype=np.float32)
+            return -0.5 * (noise**2).sum(-1) - logstd.sum() - act_dim * ppo.LOG_SQRT_2PI
+
+        def sample_distribution():
+            dist = torch.distributions.Normal(agent.actor_mean(x), agent.actor_logstd.exp())
+            action = dist.sample()
+            return dist.log_prob(action).sum(-1), agent.critic(x)
+
+        rows.append(("rollout: sample + log-prob from the noise (numpy)", per_call(sample_numpy, 3000)))
+        rows.append(("rollout: CleanRL's per-step Normal + log_prob + critic (avoided)", per_call(sample_distribution, 3000)))
+        batch = torch.randn(a.batch_size, obs_dim)
+        critic_batch = per_call(lambda: agent.get_value(batch), 20) / a.batch_size
+        rows.append(("rollout: critic on the whole rollout, per step", critic_batch))
+
+    b_obs, b_act = torch.randn(a.batch_size, obs_dim), torch.randn(a.batch_size, act_dim)
+    b_adv, b_ret, b_lp = torch.randn(a.batch_size), torch.randn(a.batch_size), torch.randn(a.batch_size)
+
+    def update_cost(fused):
+        net = ppo.Agent(obs_dim, act_dim)
+        opt = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-5, fused=fused)
+        mbs = [torch.randint(0, a.batch_size, (a.minibatch_size,)) for _ in range(a.num_minibatches)]
+
+        def one_minibatch(mb):
+            newlogprob, entropy = net.get_log_prob_entropy(b_obs[mb], b_act[mb])
+            ratio = (newlogprob - b_lp[mb]).exp()
+            adv = (b_adv[mb] - b_adv[mb].mean()) / (b_adv[mb].std() + 1e-8)
+            pg = torch.max(-adv * ratio, -adv * ratio.clamp(0.8, 1.2)).mean()
+            loss = pg + 0.5 * 0.5 * ((net.get_value(b_obs[mb]) - b_ret[mb]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 0.5, foreach=True)
+            opt.step()
+
+        start = time.perf_counter()
+        for _ in range(3):
+            for mb in mbs:
+                one_minibatch(mb)
+        per_iteration = (time.perf_counter() - start) / 3 * a.update_epochs
+        return per_iteration / a.batch_size * 1e6
+
+    rows.append(("update: 10 epochs x 32 minibatches, fused Adam, per env step", update_cost(True)))
+    rows.append(("update: same with the default for-loop Adam (avoided)", update_cost(False)))
+    print(f"# Where the time goes: {args.env_id}, microseconds per environment step\n")
+    print("| piece | us/step |\n| --- | ---: |")
+    for name, us in rows:
+        print(f"| {name} | {us:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
