@@ -93,7 +93,8 @@ def register_task_env(env_id: str, reward: str, spec: Optional[str] = None) -> s
 
 def evaluate_on_task(act, env, episodes: int, seed: int) -> dict:
     """Runs `act(raw_obs) -> action` for `episodes` episodes on `env` (an AddonRewardWrapper) and reports
-    basic, add-on and total returns and the add-on metric: mean and std over episodes, and the lists."""
+    basic, add-on and total returns and the add-on metric: mean and std over episodes, and the lists.
+    `return_mean` / `return_std` repeat the total return, the customization's headline number."""
     per_ep = {"basic_return": [], "addon_return": [], "total_return": [], "addon_metric": [], "length": []}
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
@@ -109,4 +110,5 @@ def evaluate_on_task(act, env, episodes: int, seed: int) -> dict:
         out[f"{key}_mean"] = float(np.mean(values)) if values else None
         out[f"{key}_std"] = float(np.std(values)) if values else None
         out[key] = values
+    out["return_mean"], out["return_std"] = out["total_return_mean"], out["total_return_std"]  # the headline
     return out

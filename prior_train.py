@@ -8,6 +8,7 @@ Residual PPO needs to evaluate log pi_prior(a|s) on raw observations: actor weig
 normaliser, alpha, shapes, env id, the training args and evaluation returns (basic, add-on and total when the
 env has an add-on task). It is written atomically and never replaces an existing file without --force.
 """
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -64,11 +65,14 @@ def main(argv=None):
         args.save_model = True
         summary = soft.train(args)
         ckpt = soft.load_checkpoint(summary["checkpoint"])
+        if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
+            out = f"{out}.new-{summary['run_name']}"
         ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id, alpha=args.alpha)
         if task is not None and args.eval_episodes:
             ckpt["eval_task"] = evaluate_prior(ckpt, base_env_id, task, args.eval_episodes, args.seed + 10_000)
-        if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
-            out = f"{out}.new-{summary['run_name']}"
+            summary_path = os.path.join(os.path.dirname(summary["checkpoint"]), "summary.json")
+            with open(summary_path, "w") as f:  # the run's summary gets the same task evaluation, for the reports
+                json.dump(dict(summary, eval_task=ckpt["eval_task"], prior_path=out), f, indent=1)
         soft.save_checkpoint(out, ckpt)
     except soft.UserError as e:
         print(f"error: {e}", file=sys.stderr)

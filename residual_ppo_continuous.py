@@ -301,11 +301,9 @@ def load_prior(path, env_id, obs_shape, action_shape):
     if not os.path.isfile(path):
         raise UserError(f"no prior at {path}: train one with `python prior_train.py --env-id {env_id}`")
     ckpt = load_checkpoint(path)
-    if ckpt["env_id"] != env_id:
-        raise UserError(f"prior {path} was trained on {ckpt['env_id']}, not {env_id}")
-    if list(ckpt["obs_shape"]) != list(obs_shape) or list(ckpt["action_shape"]) != list(action_shape):
-        raise UserError(f"prior {path} has shapes obs {ckpt['obs_shape']} / action {ckpt['action_shape']}, "
-                        f"the env has {list(obs_shape)} / {list(action_shape)}")
+    if (ckpt["env_id"], list(ckpt["obs_shape"]), list(ckpt["action_shape"])) != (env_id, list(obs_shape), list(action_shape)):
+        raise UserError(f"prior {path} is for {ckpt['env_id']} (obs/action shapes {ckpt['obs_shape']}/{ckpt['action_shape']}), "
+                        f"not {env_id} ({list(obs_shape)}/{list(action_shape)})")
     return ckpt
 
 
@@ -609,10 +607,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved for this run (existing files untouched)", file=sys.stderr)
         sys.exit(130)
-    for when in ("eval_initial", "eval"):
-        ev = summary[when]
-        print(f"{summary['run_name']} {when} over {ev['episodes']} episodes: " + ", ".join(
-            f"{k} {ev[k + '_mean']}" for k in ("basic_return", "addon_return", "total_return", "addon_metric")))
+    ev = summary["eval"]
+    print(f"{summary['run_name']}: {summary['global_step']} steps, {summary['sps']:.0f} steps/s, "
+          f"eval return {ev['return_mean']} +/- {ev['return_std']} over {ev['episodes']} episodes")
 
 
 if __name__ == "__main__":

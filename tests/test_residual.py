@@ -153,8 +153,8 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
     before = digest(hopper_prior)
     cases = [
         (["--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "none.pt")], "prior_train.py --env-id Hopper-v4"),
-        (["--env-id", "Walker2d-v4", "--prior-path", hopper_prior], "trained on Hopper-v4"),
-        (["--env-id", "Walker2d-v4", "--prior-path", str(foreign)], "shapes"),
+        (["--env-id", "Walker2d-v4", "--prior-path", hopper_prior], "is for Hopper-v4"),
+        (["--env-id", "Walker2d-v4", "--prior-path", str(foreign)], "is for Walker2d-v4 (obs/action shapes [11]/[3])"),
         (["--env-id", "Hopper-v4", "--prior-path", str(corrupt)], "corrupt"),
         (["--env-id", "Swimmer-v4"], "no add-on task"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "0.1", "--alpha-hat", "0.1"], "either"),

@@ -1,0 +1,97 @@
+"""The benchmark grids: which runs each preset makes (algorithm x env x seed, plus the omega' sweep).
+
+A job is one process running one of the scripts unchanged. Jobs of stage 1 (priors) finish before stage 2
+(runs that load them) starts. `group` and `label` decide where a run lands in the reports.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)  # hashed by identity: jobs are dictionary keys in the reports
+class Job:
+    group: str
+    """report it feeds: ablation, prior, full, customization, omega_sweep"""
+    label: str
+    """row label in that report, e.g. "Soft PPO" or "omega'=0.01" """
+    env_id: str
+    seed: int
+    script: str
+    args: list = field(default_factory=list)
+    stage: int = 2
+    prior: str = ""
+    """id of the stage-1 job whose prior this job loads ("" = the shipped priors/{env_id}.pt)"""
+
+    @property
+    def id(self):
+        slug = self.label.replace(" ", "_").replace("'", "").replace("=", "")
+        return f"{self.group}__{self.env_id}__{slug}__s{self.seed}"
+
+
+@dataclass
+class Preset:
+    name: str
+    description: str
+    jobs: list
+
+
+def _ablation(envs, seeds, steps, alpha, ent_coef, common):
+    variants = {
+        "PPO": ["--alpha", "0"],
+        "entropy-bonus PPO": ["--alpha", "0", "--ent-coef", str(ent_coef)],
+        "Soft PPO": ["--alpha", str(alpha)],
+        "repeat-entropy PPO": ["--alpha", str(alpha), "--ent-coef", str(ent_coef)],
+    }
+    return [Job("ablation", label, env, seed, "soft_ppo_continuous.py",
+                ["--total-timesteps", str(steps), *flags, *common])
+            for env in envs for seed in seeds for label, flags in variants.items()]
+
+
+def _customization(envs, seeds, steps, full_steps, kl_coef, omega_primes, alpha_hat, common, train_priors, prior_steps):
+    jobs = []
+    for env in envs:
+        prior_id = ""
+        if train_priors:
+            prior = Job("prior", "prior", env, 1, "prior_train.py", ["--total-timesteps", str(prior_steps), *common], stage=1)
+            jobs.append(prior)
+            prior_id = prior.id
+        for seed in seeds:
+            rows = {
+                "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
+                "KL PPO": ["--kl-coef", str(kl_coef)],
+                "Residual PPO": ["--omega-prime", str(omega_primes[len(omega_primes) // 2]), "--alpha-hat", str(alpha_hat)],
+            }
+            for label, flags in rows.items():
+                jobs.append(Job("customization", label, env, seed, "residual_ppo_continuous.py",
+                                ["--total-timesteps", str(steps), *flags, *common], prior=prior_id))
+            jobs.append(Job("full", "Full policy", env, seed, "prior_train.py",
+                            ["--reward", "total", "--total-timesteps", str(full_steps), *common]))
+            for w in omega_primes:
+                jobs.append(Job("omega_sweep", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
+                                ["--total-timesteps", str(steps), "--omega-prime", str(w), "--alpha-hat", str(alpha_hat),
+                                 *common], prior=prior_id))
+    return jobs
+
+
+def smoke():
+    common = ["--num-steps", "256", "--num-minibatches", "4", "--update-epochs", "2", "--eval-episodes", "1"]
+    return Preset("smoke", "seconds: every kind of job and report on Hopper-v4 with tiny budgets (used by the tests)",
+                  _ablation(["Hopper-v4"], [1, 2], 512, 0.01, 0.01, common)
+                  + _customization(["Hopper-v4"], [1], 512, 512, 0.01, [0.0, 0.01], 0.01, common, True, 512))
+
+
+def quick():
+    return Preset("quick", "about an hour on 2 cores: 200k-step runs, 2 seeds, HalfCheetah-v4 and Walker2d-v4, "
+                  "customization from the shipped priors",
+                  _ablation(["HalfCheetah-v4"], [1, 2], 200_000, 0.01, 0.01, [])
+                  + _customization(["HalfCheetah-v4", "Walker2d-v4"], [1, 2], 200_000, 200_000, 0.01,
+                                   [0.0, 0.01, 0.1], 0.01, [], False, 0))
+
+
+def paper():
+    envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
+    return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
+                  _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.01, 0.01, [])
+                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.01, [0.0, 0.003, 0.01, 0.03, 0.1],
+                                   0.01, [], True, 2_000_000))
+
+
+PRESETS = {"smoke": smoke, "quick": quick, "paper": paper}

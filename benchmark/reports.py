@@ -1,0 +1,257 @@
+"""Reports of a benchmark folder: Markdown tables (mean +/- std over seeds), learning curves, the omega' frontier.
+
+Written by benchmark/run.py after a grid; also runnable alone: `python benchmark/reports.py --preset quick`.
+Every table is computed from the runs' own summary.json files; curves from their TensorBoard events.
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from presets import PRESETS  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric")
+CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Full policy")
+ABLATION_ROWS = ("PPO", "entropy-bonus PPO", "Soft PPO", "repeat-entropy PPO")
+
+
+def mean_std(values):
+    """'mean ± std' (population std over seeds) with the number of values, or 'n/a'."""
+    values = [float(v) for v in values if v is not None]
+    if not values:
+        return "n/a"
+    digits = 3 if max(abs(v) for v in values) < 10 else 1
+    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f} (n={len(values)})"
+
+
+def load(out, preset):
+    """{job: summary} for the jobs of `preset` that finished under `out`."""
+    found = {}
+    for job in preset.jobs:
+        folder = os.path.join(out, "runs", job.id)
+        for dirpath, _, files in os.walk(folder):
+            if "summary.json" in files:
+                with open(os.path.join(dirpath, "summary.json")) as f:
+                    found[job] = dict(json.load(f), _dir=dirpath)
+    return found
+
+
+def task_eval(job, summary, initial=False):
+    """Basic / add-on / total / metric evaluation of a run: residual runs carry it in eval (eval_initial for the
+    prior it started from), prior_train runs in eval_task."""
+    if initial:
+        return summary.get("eval_initial")
+    return summary.get("eval_task") if job.script == "prior_train.py" else summary.get("eval")
+
+
+def ablation_table(results):
+    runs = {(j.env_id, j.label): [] for j in results if j.group == "ablation"}
+    for j, s in results.items():
+        if j.group == "ablation":
+            runs[(j.env_id, j.label)].append(s)
+    if not runs:
+        return ""
+    envs = sorted({env for env, _ in runs})
+    lines = ["| variant | " + " | ".join(f"{e} eval return | {e} train return (last 20)" for e in envs) + " |",
+             "| --- |" + " --- | --- |" * len(envs)]
+    for label in ABLATION_ROWS:
+        cells = []
+        for env in envs:
+            ss = runs.get((env, label), [])
+            cells += [mean_std([s["eval"]["return_mean"] for s in ss]), mean_std([s["train_return_last20"] for s in ss])]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def customization_tables(results, groups=("customization", "full")):
+    rows = defaultdict(list)  # (env, row label) -> task evals
+    for j, s in results.items():
+        if j.group in groups:
+            rows[(j.env_id, j.label)].append(task_eval(j, s))
+            if j.label == "Residual PPO":  # the prior, evaluated before the first update, once per seed
+                rows[(j.env_id, "Prior policy")].append(task_eval(j, s, initial=True))
+    out = []
+    for env in sorted({e for e, _ in rows}):
+        out += [f"**{env}**", "", "| method | basic return | add-on return | total return | add-on metric |",
+                "| --- | --- | --- | --- | --- |"]
+        for label in CUSTOMIZATION_ROWS:
+            evs = [e for e in rows.get((env, label), []) if e]
+            out.append(f"| {label} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs]) for k in TASK_KEYS) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def omega_points(results):
+    """{env: [(omega', [task evals over seeds])]} sorted by omega'."""
+    points = defaultdict(lambda: defaultdict(list))
+    for j, s in results.items():
+        if j.group == "omega_sweep":
+            points[j.env_id][float(s["args"]["omega_prime"])].append(task_eval(j, s))
+    return {env: sorted(d.items()) for env, d in points.items()}
+
+
+def omega_table(points):
+    out = []
+    for env, rows in sorted(points.items()):
+        out += [f"**{env}**", "", "| omega' | basic return | add-on return | total return | add-on metric |",
+                "| --- | --- | --- | --- | --- |"]
+        out += [f"| {w:g} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs]) for k in TASK_KEYS) + " |"
+                for w, evs in rows]
+        out.append("")
+    return "\n".join(out)
+
+
+def read_curve(run_dir, tag):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(run_dir, size_guidance={"scalars": 0}).Reload()
+    if tag not in acc.Tags()["scalars"]:
+        return None
+    events = acc.Scalars(tag)
+    return np.array([e.step for e in events], float), np.array([e.value for e in events], float)
+
+
+def curve_stats(curves, points=100, window=10):
+    """Mean and std over seeds on a common step grid; each seed smoothed by a moving average over episodes."""
+    curves = [c for c in curves if c is not None and len(c[0]) > 0]
+    if not curves:
+        return None
+    end = min(c[0][-1] for c in curves)
+    grid = np.linspace(0, end, points)
+    ys = []
+    for steps, values in curves:
+        smooth = np.convolve(values, np.ones(window) / window, mode="valid") if len(values) >= window else values
+        ys.append(np.interp(grid, steps[len(steps) - len(smooth):], smooth))
+    ys = np.array(ys)
+    return grid, ys.mean(0), ys.std(0)
+
+
+def plot_curves(results, out_dir):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    plan = [("ablation", "charts/episodic_return", "episodic return"),
+            ("customization", "charts/episodic_total_return", "total return (basic + add-on)"),
+            ("customization", "charts/episodic_addon_metric", "add-on metric")]
+    for group, tag, ylabel in plan:
+        by_env = defaultdict(lambda: defaultdict(list))
+        for j, s in results.items():
+            if j.group == group:
+                by_env[j.env_id][j.label].append(read_curve(s["_dir"], tag))
+        for env, labels in sorted(by_env.items()):
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for label, curves in labels.items():
+                stats = curve_stats(curves)
+                if stats is None:
+                    continue
+                grid, mean, std = stats
+                ax.plot(grid, mean, label=f"{label} ({len(curves)} seeds)")
+                ax.fill_between(grid, mean - std, mean + std, alpha=0.2)
+            ax.set(xlabel="environment steps", ylabel=ylabel, title=f"{env}: {group}")
+            ax.legend(fontsize=8)
+            fig.tight_layout()
+            name = f"curves_{group}_{tag.split('/')[-1]}_{env}.png"
+            fig.savefig(os.path.join(out_dir, name), dpi=100)
+            plt.close(fig)
+            written.append(name)
+    return written
+
+
+def plot_frontier(points, out_dir):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    for env, rows in sorted(points.items()):
+        fig, ax = plt.subplots(figsize=(5, 4))
+        for w, evs in rows:
+            evs = [e for e in evs if e]
+            b = [e["basic_return_mean"] for e in evs]
+            a = [e["addon_return_mean"] for e in evs]
+            ax.errorbar(np.mean(b), np.mean(a), xerr=np.std(b), yerr=np.std(a), fmt="o", capsize=3)
+            ax.annotate(f"ω'={w:g}", (np.mean(b), np.mean(a)), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.set(xlabel="basic return", ylabel="add-on return", title=f"{env}: omega' sweep (mean ± std over seeds)")
+        fig.tight_layout()
+        name = f"omega_frontier_{env}.png"
+        fig.savefig(os.path.join(out_dir, name), dpi=100)
+        plt.close(fig)
+        written.append(name)
+    return written
+
+
+def throughput_table(results, raw_steps=3000):
+    """Median steps/s of each script per env (as the runs measured it) beside raw env stepping measured now."""
+    import gymnasium as gym
+
+    sps = defaultdict(list)
+    for j, s in results.items():
+        sps[(j.env_id, j.script)].append(s["sps"])
+    lines = ["| env | raw env.step (random actions) | " + " | ".join(sorted({k[1] for k in sps})) + " |"]
+    lines.append("| --- |" + " ---: |" * (1 + len({k[1] for k in sps})))
+    for env in sorted({k[0] for k in sps}):
+        e = gym.make(env)
+        e.reset(seed=0)
+        start = time.perf_counter()
+        for _ in range(raw_steps):
+            _, _, term, trunc, _ = e.step(e.action_space.sample())
+            if term or trunc:
+                e.reset()
+        raw = raw_steps / (time.perf_counter() - start)
+        scripts = sorted({k[1] for k in sps})
+        cells = [f"{np.median(sps[(env, script)]):,.0f}" if sps.get((env, script)) else "" for script in scripts]
+        lines.append(f"| {env} | {raw:,.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\nThe scripts' steps/s exclude evaluation; runs of a grid share the machine's cores."
+
+
+def write_reports(out, preset):
+    results = load(out, preset)
+    commits = sorted({(s.get("commit") or "?") for s in results.values()})
+    points = omega_points(results)
+    images = plot_curves(results, out) + plot_frontier(points, out)
+    sections = [
+        f"# Benchmark `{preset.name}`: {preset.description}", "",
+        f"{len(results)} of {len(preset.jobs)} runs finished. "
+        f"Commits the runs recorded: {', '.join(f'`{c}`' for c in commits)}. "
+        f"Report written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
+        f"({platform.machine()}, {os.cpu_count()} cores). Each run's exact command is in `runs/<job>/command.txt`; "
+        "when and how the grid ran is in `provenance.md`. Evaluation: deterministic policy, frozen normaliser, "
+        "mean over the run's evaluation episodes; then mean ± std over seeds.", "",
+    ]
+    if ablation := ablation_table(results):
+        sections += ["## Soft PPO ablation (episodic return)", "", ablation, ""]
+    if custom := customization_tables(results):
+        sections += ["## Policy customization", "",
+                     "Prior policy: the prior evaluated before the first update of each Residual PPO run.", "", custom]
+    if points:
+        sections += ["## omega' sweep (Residual PPO)", "", omega_table(points)]
+    if results:
+        sections += ["## Throughput (steps/s)", "", throughput_table(results), ""]
+    sections += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
+    with open(os.path.join(out, "README.md"), "w") as f:
+        f.write("\n".join(sections))
+    return os.path.join(out, "README.md")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    p.add_argument("--out")
+    args = p.parse_args()
+    preset = PRESETS[args.preset]()
+    print(write_reports(os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name)), preset))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Run a benchmark grid and write the paper-style reports.
+
+    python benchmark/run.py --preset smoke                 # seconds
+    python benchmark/run.py --preset quick --workers 2     # about an hour on 2 cores
+    python benchmark/run.py --preset paper --launcher submitit --slurm-partition gpu   # on a cluster
+
+Each job runs one of the scripts, unchanged, as its own process, in `OUT/runs/<job id>/` with its command
+(`command.txt`), its log (`log.txt`) and the script's own run folder (TensorBoard events, summary.json).
+A job whose summary.json exists is skipped, so re-running resumes a grid; a failed job is reported with the
+tail of its log and does not stop the others. Reports go to OUT (default benchmark/results/<preset>/):
+see benchmark/reports.py.
+"""
+import argparse
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from presets import PRESETS  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def job_dir(out, job):
+    return os.path.join(out, "runs", job.id)
+
+
+def find_summary(folder):
+    for dirpath, _, files in os.walk(folder):
+        if "summary.json" in files:
+            return os.path.join(dirpath, "summary.json")
+    return None
+
+
+def command(job, out, track):
+    folder = job_dir(out, job)
+    argv = [sys.executable, job.script, "--env-id", job.env_id, "--seed", str(job.seed), *job.args,
+            "--runs-dir", folder, "--no-progress"]
+    if job.script == "prior_train.py":
+        argv += ["--out", os.path.join(folder, "prior.pt"), "--force"]
+    if job.prior:
+        argv += ["--prior-path", os.path.join(out, "runs", job.prior, "prior.pt")]
+    if track:
+        exp_name = f"{job.group}__{job.label}".replace(" ", "_")
+        argv += ["--track", "--wandb-group", f"{job.env_id}__{job.label}", "--exp-name", exp_name]
+    return argv
+
+
+def run_job(argv, folder):
+    """Runs one job in a fresh process; returns (return code, seconds). Module level so submitit can pickle it."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "command.txt"), "w") as f:
+        f.write(shlex.join(argv) + "\n")
+    start = time.time()
+    with open(os.path.join(folder, "log.txt"), "w") as log:
+        rc = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
+    return rc, time.time() - start
+
+
+def tail(path, n=15):
+    try:
+        with open(path) as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+def launch(jobs, out, args):
+    """Runs `jobs` with the chosen launcher; returns {job id: (return code, seconds)}."""
+    todo = [(j, command(j, out, args.track), job_dir(out, j)) for j in jobs]
+    if args.launcher == "local":
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:  # threads only wait on the worker processes
+            futures = {j.id: pool.submit(run_job, argv, folder) for j, argv, folder in todo}
+            return {k: f.result() for k, f in futures.items()}
+    import cloudpickle
+    import submitit
+
+    if __name__ != "__main__":  # imported (tests): ship run_job by value, the workers cannot import this module
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    executor = submitit.AutoExecutor(folder=os.path.join(out, "submitit"), cluster=args.submitit_cluster)
+    executor.update_parameters(timeout_min=args.timeout_min, cpus_per_task=1,
+                               **({"slurm_partition": args.slurm_partition} if args.slurm_partition else {}))
+    with executor.batch():
+        handles = {j.id: executor.submit(run_job, argv, folder) for j, argv, folder in todo}
+    return {k: h.result() for k, h in handles.items()}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    p.add_argument("--out", help="results folder (default benchmark/results/<preset>)")
+    p.add_argument("--workers", type=int, default=os.cpu_count(), help="parallel jobs (local launcher)")
+    p.add_argument("--launcher", choices=["local", "submitit"], default="local",
+                   help="local process pool, or submitit (SLURM; --submitit-cluster local runs it on this machine)")
+    p.add_argument("--submitit-cluster", default=None, help="submitit cluster: None = auto (SLURM if present), local, debug")
+    p.add_argument("--slurm-partition", default=None)
+    p.add_argument("--timeout-min", type=int, default=24 * 60, help="submitit job time limit")
+    p.add_argument("--track", action="store_true", help="log every run to W&B, grouped by env and algorithm")
+    p.add_argument("--only", default="", help="run only the jobs whose id contains this text")
+    p.add_argument("--no-report", action="store_true")
+    args = p.parse_args(argv)
+    if args.workers < 1:
+        sys.exit("error: --workers must be at least 1")
+    preset = PRESETS[args.preset]()
+    out = os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name))
+    jobs = [j for j in preset.jobs if args.only in j.id]
+    started, failed, ran = time.time(), [], 0
+    for stage in sorted({j.stage for j in jobs}):
+        pending = [j for j in jobs if j.stage == stage and not find_summary(job_dir(out, j))]
+        skipped = sum(1 for j in jobs if j.stage == stage) - len(pending)
+        print(f"[benchmark] stage {stage}: {len(pending)} jobs to run, {skipped} already finished", file=sys.stderr)
+        # a stage-2 job whose prior failed cannot run: report it instead of launching it
+        blocked = [j for j in pending if j.prior and not os.path.exists(os.path.join(out, "runs", j.prior, "prior.pt"))]
+        for j in blocked:
+            failed.append((j, f"its prior job {j.prior} did not produce a prior"))
+        results = launch([j for j in pending if j not in blocked], out, args)
+        ran += len(results)
+        for j in pending:
+            if j.id in results and (results[j.id][0] != 0 or not find_summary(job_dir(out, j))):
+                failed.append((j, tail(os.path.join(job_dir(out, j), "log.txt"))))
+    wall = time.time() - started
+    with open(os.path.join(out, "provenance.md"), "a") as f:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        f.write(f"- {when}: `python benchmark/run.py {' '.join(argv or sys.argv[1:])}`"
+                f" ran {ran} jobs in {wall:.0f} s at commit `{commit}` on {platform.node()} "
+                f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})\n")
+    for j, why in failed:
+        print(f"[benchmark] FAILED {j.id}:\n{why}", file=sys.stderr)
+    if not args.no_report:
+        import reports
+
+        reports.write_reports(out, preset)
+    print(f"[benchmark] {ran} jobs ran, {len(failed)} failed, {wall:.0f} s; reports in {out}", file=sys.stderr)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Benchmark harness: aggregation on synthetic summaries with known means and spreads; the smoke grid end to end."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmark"))
+import presets  # noqa: E402
+import reports  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fake_run(out, job, summary):
+    folder = os.path.join(out, "runs", job.id, "run")
+    os.makedirs(folder)
+    with open(os.path.join(folder, "summary.json"), "w") as f:
+        json.dump(summary, f)
+
+
+def task_eval(basic, addon, metric):
+    return {"basic_return_mean": basic, "addon_return_mean": addon, "total_return_mean": basic + addon,
+            "addon_metric_mean": metric}
+
+
+def test_mean_std_format():
+    assert reports.mean_std([1.0, 3.0]) == "2.000 ± 1.000 (n=2)"
+    assert reports.mean_std([100.0, 300.0, None]) == "200.0 ± 100.0 (n=2)"
+    assert reports.mean_std([]) == "n/a"
+
+
+def test_aggregation_on_synthetic_summaries(tmp_path):
+    jobs = []
+    for seed, (ppo, soft) in zip((1, 2), ((1000.0, 2000.0), (1200.0, 2600.0)), strict=True):
+        for label, value in (("PPO", ppo), ("Soft PPO", soft)):
+            job = presets.Job("ablation", label, "HalfCheetah-v4", seed, "soft_ppo_continuous.py")
+            fake_run(tmp_path, job, {"eval": {"return_mean": value}, "train_return_last20": value - 100, "sps": 1000})
+            jobs.append(job)
+        res = presets.Job("customization", "Residual PPO", "HalfCheetah-v4", seed, "residual_ppo_continuous.py")
+        fake_run(tmp_path, res, {"eval": task_eval(4000.0 + 200 * seed, -100.0 * seed, 0.1 * seed),
+                                 "eval_initial": task_eval(5000.0, -500.0, 0.5), "sps": 900})
+        full = presets.Job("full", "Full policy", "HalfCheetah-v4", seed, "prior_train.py")
+        fake_run(tmp_path, full, {"eval": {"return_mean": 0.0}, "eval_task": task_eval(3000.0, -50.0 * seed, 0.05),
+                                  "sps": 800})
+        jobs += [res, full]
+    preset = presets.Preset("synthetic", "known numbers", jobs)
+    results = reports.load(str(tmp_path), preset)
+    assert len(results) == 8
+    ablation = reports.ablation_table(results)
+    assert "| PPO | 1100.0 ± 100.0 (n=2) | 1000.0 ± 100.0 (n=2) |" in ablation
+    assert "| Soft PPO | 2300.0 ± 300.0 (n=2) |" in ablation
+    custom = reports.customization_tables(results)
+    # Residual: basic 4200/4400, add-on -100/-200 -> total 4100/4200; metric 0.1/0.2
+    assert "| Residual PPO | 4300.0 ± 100.0 (n=2) | -150.0 ± 50.0 (n=2) | 4150.0 ± 50.0 (n=2) | 0.150 ± 0.050 (n=2) |" in custom
+    assert "| Prior policy | 5000.0 ± 0.0 (n=2) | -500.0 ± 0.0 (n=2) | 4500.0 ± 0.0 (n=2) | 0.500 ± 0.000 (n=2) |" in custom
+    assert "| Full policy | 3000.0 ± 0.0 (n=2) | -75.0 ± 25.0 (n=2) | 2925.0 ± 25.0 (n=2) |" in custom
+    assert "| KL PPO | n/a | n/a | n/a | n/a |" in custom
+
+
+def run_smoke(tmp_path, *extra):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "run.py"), "--preset", "smoke",
+                           "--out", str(tmp_path), "--workers", "2", *extra],
+                          capture_output=True, text=True, cwd=ROOT, timeout=900)
+
+
+def test_smoke_preset_end_to_end(tmp_path):
+    out = run_smoke(tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = (tmp_path / "README.md").read_text()
+    n_jobs = len(presets.smoke().jobs)
+    assert f"{n_jobs} of {n_jobs} runs finished" in report
+    for heading in ("## Soft PPO ablation", "## Policy customization", "## omega' sweep", "## Throughput"):
+        assert heading in report
+    for row in ("| PPO |", "| repeat-entropy PPO |", "| Prior policy |", "| Greedy PPO |", "| KL PPO |",
+                "| Residual PPO |", "| Full policy |"):
+        assert row in report and f"{row} n/a" not in report, row
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert "curves_ablation_episodic_return_Hopper-v4.png" in pngs and "omega_frontier_Hopper-v4.png" in pngs
+    assert all((tmp_path / p).stat().st_size > 5000 for p in pngs)
+    assert (tmp_path / "runs" / presets.smoke().jobs[0].id / "command.txt").exists()
+    # re-running skips every finished job
+    again = run_smoke(tmp_path, "--no-report")
+    assert again.returncode == 0 and "0 jobs to run" in again.stderr
+
+
+def test_a_failed_job_is_reported_and_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
+    import run
+
+    tiny = ["--total-timesteps", "512", "--num-steps", "256", "--num-minibatches", "4", "--eval-episodes", "1"]
+    bad_prior = presets.Job("prior", "prior", "Hopper-v4", 1, "prior_train.py", ["--total-timesteps", "0"], stage=1)
+    jobs = [bad_prior,
+            presets.Job("ablation", "PPO", "Hopper-v4", 1, "soft_ppo_continuous.py", ["--alpha", "0", *tiny]),
+            presets.Job("customization", "KL PPO", "Hopper-v4", 1, "residual_ppo_continuous.py", tiny, prior=bad_prior.id)]
+    monkeypatch.setitem(presets.PRESETS, "broken", lambda: presets.Preset("broken", "one bad job", jobs))
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["--preset", "broken", "--out", str(tmp_path), "--workers", "2", "--no-report"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert f"FAILED {bad_prior.id}" in err and "must be positive" in err  # the log tail of the failed job
+    assert f"FAILED {jobs[2].id}" in err and "did not produce a prior" in err
+    assert list((tmp_path / "runs" / jobs[1].id).glob("*/summary.json")), "the good job did not run"
+
+
+def test_submitit_launcher_in_local_mode(tmp_path, monkeypatch):
+    import run
+
+    job = presets.Job("ablation", "PPO", "Hopper-v4", 1, "soft_ppo_continuous.py",
+                      ["--alpha", "0", "--total-timesteps", "512", "--num-steps", "256", "--eval-episodes", "1"])
+    monkeypatch.setitem(presets.PRESETS, "one", lambda: presets.Preset("one", "one job", [job]))
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["--preset", "one", "--out", str(tmp_path), "--launcher", "submitit", "--submitit-cluster", "local",
+                  "--no-report"])
+    assert exit_info.value.code == 0
+    assert list((tmp_path / "runs" / job.id).glob("*/summary.json"))
+    assert (tmp_path / "submitit").is_dir()
+
+
+@pytest.mark.parametrize("preset", ["smoke", "quick", "paper"])
+def test_presets_are_well_formed(preset):
+    p = presets.PRESETS[preset]()
+    ids = [j.id for j in p.jobs]
+    assert len(ids) == len(set(ids)), "job ids must be unique"
+    stage1 = {j.id for j in p.jobs if j.stage == 1}
+    assert all(not j.prior or j.prior in stage1 for j in p.jobs)
