@@ -46,6 +46,8 @@ def _ablation(envs, seeds, steps, alpha, ent_coef, common):
 
 
 def _customization(envs, seeds, steps, full_steps, kl_coef, omega_primes, alpha_hat, common, train_priors, prior_steps):
+    """Residual PPO uses the middle omega' of the sweep; KL PPO's beta and these values are first guesses in
+    normalised-reward units (the priors' alpha is 0.001), to be replaced by the omega' sweep's findings."""
     jobs = []
     for env in envs:
         prior_id = ""
@@ -74,24 +76,24 @@ def _customization(envs, seeds, steps, full_steps, kl_coef, omega_primes, alpha_
 def smoke():
     common = ["--num-steps", "256", "--num-minibatches", "4", "--update-epochs", "2", "--eval-episodes", "1"]
     return Preset("smoke", "seconds: every kind of job and report on Hopper-v4 with tiny budgets (used by the tests)",
-                  _ablation(["Hopper-v4"], [1, 2], 512, 0.01, 0.01, common)
-                  + _customization(["Hopper-v4"], [1], 512, 512, 0.01, [0.0, 0.01], 0.01, common, True, 512))
+                  _ablation(["Hopper-v4"], [1, 2], 512, 0.001, 0.01, common)
+                  + _customization(["Hopper-v4"], [1], 512, 512, 0.01, [0.0, 0.01], 0.001, common, True, 512))
 
 
 def quick():
     return Preset("quick", "about an hour on 2 cores: 200k-step runs, 2 seeds, HalfCheetah-v4 and Walker2d-v4, "
                   "customization from the shipped priors",
-                  _ablation(["HalfCheetah-v4"], [1, 2], 200_000, 0.01, 0.01, [])
+                  _ablation(["HalfCheetah-v4"], [1, 2], 200_000, 0.001, 0.01, [])
                   + _customization(["HalfCheetah-v4", "Walker2d-v4"], [1, 2], 200_000, 200_000, 0.01,
-                                   [0.0, 0.01, 0.1], 0.01, [], False, 0))
+                                   [0.0, 0.01, 0.1], 0.001, [], False, 0))
 
 
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
-                  _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.01, 0.01, [])
-                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.01, [0.0, 0.003, 0.01, 0.03, 0.1],
-                                   0.01, [], True, 2_000_000))
+                  _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.001, 0.01, [])
+                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.01, [0.0, 0.001, 0.01, 0.03, 0.1],
+                                   0.001, [], True, 2_000_000))
 
 
 PRESETS = {"smoke": smoke, "quick": quick, "paper": paper}
