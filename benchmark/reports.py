@@ -89,10 +89,11 @@ def customization_tables(results, groups=("customization", "full")):
 
 
 def omega_points(results):
-    """{env: [(omega', [task evals over seeds])]} sorted by omega'."""
+    """{env: [(omega', [task evals over seeds])]} sorted by omega'. The Residual PPO row is the sweep's middle
+    point (the presets do not run it twice)."""
     points = defaultdict(lambda: defaultdict(list))
     for j, s in results.items():
-        if j.group == "omega_sweep":
+        if j.group == "omega_sweep" or j.label == "Residual PPO":
             points[j.env_id][float(s["args"]["omega_prime"])].append(task_eval(j, s))
     return {env: sorted(d.items()) for env, d in points.items()}
 
