@@ -42,6 +42,8 @@ def command(job, out, track):
             "--runs-dir", folder, "--no-progress"]
     if job.script == "prior_train.py":
         argv += ["--out", os.path.join(folder, "prior.pt"), "--force"]
+    else:  # keep the trained policy (about 50 kB): videos and later evaluations need it
+        argv += ["--save-model"]
     if job.prior:
         argv += ["--prior-path", os.path.join(out, "runs", job.prior, "prior.pt")]
     if track:
