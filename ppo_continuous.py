@@ -41,6 +41,8 @@ class Args:
     """the wandb group (the benchmark groups runs by algorithm and env)"""
     save_model: bool = False
     """if toggled, save a checkpoint to `{runs_dir}/{run_name}/agent.pt`"""
+    capture_video: bool = False
+    """if toggled, save the first evaluation episode as a GIF in `{runs_dir}/{run_name}/videos/`"""
     runs_dir: str = "runs"
     """folder that holds one sub-folder per run (TensorBoard events, summary.json, checkpoint)"""
     eval_episodes: int = 10
@@ -125,9 +127,9 @@ def check_args(args):
         raise UserError("--gamma and --gae-lambda must lie in [0, 1]")
 
 
-def make_env(env_id):
+def make_env(env_id, **kwargs):
     try:
-        env = gym.make(env_id)
+        env = gym.make(env_id, **kwargs)
     except gym.error.Error as e:
         raise UserError(f"cannot make env {env_id!r}: {e}") from None
     if not isinstance(env.action_space, gym.spaces.Box) or not isinstance(env.observation_space, gym.spaces.Box):
@@ -262,23 +264,49 @@ def agent_from_checkpoint(ckpt):
 
 
 @torch.inference_mode()
-def evaluate(agent, normalizer, env_id, episodes, seed):
-    """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env."""
-    env, returns, lengths = make_env(env_id), [], []
+def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None):
+    """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
+    with video_path, the first episode is also saved as a GIF."""
+    env = make_video_env(env_id) if video_path else make_env(env_id)
+    returns, lengths, frames = [], [], []
     low, high = env.action_space.low, env.action_space.high
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, ep_ret, ep_len = False, 0.0, 0
         while not done:
+            if video_path and ep == 0:
+                frames.append(env.render())
             x = torch.from_numpy(normalizer.obs(obs[None], update=False))
             action = np.clip(agent.actor_mean(x)[0].numpy(), low, high)
             obs, reward, terminated, truncated, _ = env.step(action)
             ep_ret, ep_len, done = ep_ret + float(reward), ep_len + 1, terminated or truncated
         returns.append(ep_ret)
         lengths.append(ep_len)
+    if frames:
+        save_gif(frames, video_path, env.metadata.get("render_fps", 30))
     env.close()
     return {"episodes": episodes, "return_mean": float(np.mean(returns)) if returns else None,
             "return_std": float(np.std(returns)) if returns else None, "returns": returns, "lengths": lengths}
+
+
+def make_video_env(*make_args):
+    """--capture-video: an rgb_array env; on MuJoCo, small frames (fast) from camera 0, which follows the body."""
+    env = make_env(*make_args, render_mode="rgb_array")
+    renderer = getattr(env.unwrapped, "mujoco_renderer", None)
+    if renderer is not None:
+        renderer.width = renderer.height = 240
+        if env.unwrapped.model.ncam > 0:
+            renderer.camera_id = 0
+    return env
+
+
+def save_gif(frames, path, fps, max_fps=25, max_frames=250):
+    """Frames subsampled to at most max_fps and cut at max_frames (10 s), so a GIF stays small."""
+    import imageio.v3 as iio  # imported here: only --capture-video needs it
+
+    stride = max(1, round(fps / max_fps))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    iio.imwrite(path, frames[::stride][:max_frames], duration=1000 * stride / fps, loop=0)
 
 
 class Progress:
@@ -323,6 +351,8 @@ def train(args, inspect=None):
     `inspect`, if given, is called with each finished rollout (buffers and agent): the tests use it."""
     check_args(args)
     commit = git_commit()  # at the start: the code that ran, not whatever is checked out when it ends
+    if args.capture_video and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        os.environ.setdefault("MUJOCO_GL", "egl")  # headless Linux: MuJoCo renders off-screen through EGL
     envs = [make_env(args.env_id) for _ in range(args.num_envs)]
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
@@ -488,7 +518,8 @@ def train(args, inspect=None):
     progress.close()
     train_time = time.time() - start_time
 
-    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, seed=args.seed + 10_000)
+    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, seed=args.seed + 10_000,
+                           video_path=os.path.join(run_dir, "videos", "final.gif") if args.capture_video else None)
     if eval_result["episodes"]:
         writer.add_scalar("eval/episodic_return", eval_result["return_mean"], global_step)
     summary = {

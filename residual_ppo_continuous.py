@@ -45,6 +45,8 @@ class Args:
     """the wandb group (the benchmark groups runs by algorithm and env)"""
     save_model: bool = False
     """if toggled, save a checkpoint to `{runs_dir}/{run_name}/agent.pt`"""
+    capture_video: bool = False
+    """if toggled, save the first evaluation episode as a GIF in `{runs_dir}/{run_name}/videos/`"""
     runs_dir: str = "runs"
     """folder that holds one sub-folder per run (TensorBoard events, summary.json, checkpoint)"""
     eval_episodes: int = 10
@@ -146,9 +148,9 @@ def check_args(args):
         raise UserError("--gamma and --gae-lambda must lie in [0, 1]")
 
 
-def make_env(env_id, task):
+def make_env(env_id, task, **kwargs):
     try:
-        env = AddonRewardWrapper(gym.make(env_id), task)  # the reward is r_R; info carries basic and add-on
+        env = AddonRewardWrapper(gym.make(env_id, **kwargs), task)  # the reward is r_R; info carries basic and add-on
     except gym.error.Error as e:
         raise UserError(f"cannot make env {env_id!r}: {e}") from None
     if not isinstance(env.action_space, gym.spaces.Box) or not isinstance(env.observation_space, gym.spaces.Box):
@@ -308,15 +310,37 @@ def load_prior(path, env_id, obs_shape, action_shape):
 
 
 @torch.inference_mode()
-def evaluate(agent, normalizer, env_id, episodes, seed, task):
+def evaluate(agent, normalizer, env_id, episodes, seed, task, video_path=None):
     """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
-    basic, add-on and total returns and the add-on metric."""
-    env = make_env(env_id, task)
-    low, high = env.action_space.low, env.action_space.high
+    basic, add-on and total returns and the add-on metric; with video_path, the first episode as a GIF."""
+    env = make_video_env(env_id, task) if video_path else make_env(env_id, task)
+    low, high, frames = env.action_space.low, env.action_space.high, [] if video_path else None
     result = evaluate_on_task(lambda obs: np.clip(agent.actor_mean(torch.from_numpy(
-        normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, episodes, seed)
+        normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, episodes, seed, frames)
+    if frames:
+        save_gif(frames, video_path, env.metadata.get("render_fps", 30))
     env.close()
     return result
+
+
+def make_video_env(*make_args):
+    """--capture-video: an rgb_array env; on MuJoCo, small frames (fast) from camera 0, which follows the body."""
+    env = make_env(*make_args, render_mode="rgb_array")
+    renderer = getattr(env.unwrapped, "mujoco_renderer", None)
+    if renderer is not None:
+        renderer.width = renderer.height = 240
+        if env.unwrapped.model.ncam > 0:
+            renderer.camera_id = 0
+    return env
+
+
+def save_gif(frames, path, fps, max_fps=25, max_frames=250):
+    """Frames subsampled to at most max_fps and cut at max_frames (10 s), so a GIF stays small."""
+    import imageio.v3 as iio  # imported here: only --capture-video needs it
+
+    stride = max(1, round(fps / max_fps))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    iio.imwrite(path, frames[::stride][:max_frames], duration=1000 * stride / fps, loop=0)
 
 
 class Progress:
@@ -361,6 +385,8 @@ def train(args, inspect=None):
     `inspect`, if given, is called with each finished rollout (buffers and agent): the tests use it."""
     check_args(args)
     commit = git_commit()  # at the start: the code that ran, not whatever is checked out when it ends
+    if args.capture_video and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        os.environ.setdefault("MUJOCO_GL", "egl")  # headless Linux: MuJoCo renders off-screen through EGL
     try:
         task = get_task(args.env_id, args.addon_task)
     except TaskError as e:
@@ -404,7 +430,8 @@ def train(args, inspect=None):
         agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
         normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
     # evaluate before the first update, so every run shows where it started (the prior, by default)
-    eval_initial = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
+    eval_initial = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task,
+                            os.path.join(run_dir, "videos", "initial.gif") if args.capture_video else None)
     for key in ("basic_return", "addon_return", "total_return", "addon_metric") if args.eval_episodes else ():
         writer.add_scalar(f"eval/{key}", eval_initial[f"{key}_mean"], 0)
     agent.to(device)
@@ -567,7 +594,8 @@ def train(args, inspect=None):
     progress.close()
     train_time = time.time() - start_time
 
-    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task)
+    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task,
+                           os.path.join(run_dir, "videos", "final.gif") if args.capture_video else None)
     for key in ("basic_return", "addon_return", "total_return", "addon_metric") if args.eval_episodes else ():
         writer.add_scalar(f"eval/{key}", eval_result[f"{key}_mean"], global_step)
     summary = {

@@ -182,6 +182,20 @@ def test_end_to_end_script_writes_summary_and_tensorboard(tmp_path):
         assert tag in tags
 
 
+def test_capture_video_saves_the_first_evaluation_episode_as_a_gif(tmp_path):
+    out = run_script("--env-id", "InvertedPendulum-v4", "--total-timesteps", "256", "--num-steps", "128",
+                     "--num-minibatches", "2", "--eval-episodes", "2", "--runs-dir", str(tmp_path), "--capture-video")
+    assert out.returncode == 0, out.stderr
+    (run_dir,) = list(tmp_path.iterdir())
+    import imageio.v3 as iio
+
+    frames = iio.imread(run_dir / "videos" / "final.gif")
+    first_episode = json.loads((run_dir / "summary.json").read_text())["eval"]["lengths"][0]
+    # one frame per step (the pendulum renders at 25 fps: no subsampling), identical neighbours may be merged
+    assert frames.shape[1:] == (240, 240, 3) and 1 < len(frames) <= first_episode
+    assert np.abs(frames[0].astype(int) - frames[-1]).sum() > 0  # the pole moved: frames are live renders
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--env-id", "NoSuchEnv-v9"], "cannot make env"),
     (["--env-id", "CartPole-v1"], "Box"),

@@ -126,9 +126,11 @@ def run_residual(*argv):
 
 
 def test_end_to_end_residual_run(tmp_path, hopper_prior):
-    out = run_residual("--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--runs-dir", str(tmp_path), *TINY)
+    out = run_residual("--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--runs-dir", str(tmp_path), *TINY,
+                       "--capture-video")
     assert out.returncode == 0, out.stderr
     (run_dir,) = list(tmp_path.iterdir())
+    assert {p.name for p in (run_dir / "videos").iterdir()} == {"initial.gif", "final.gif"}  # the prior, then the result
     summary = json.loads((run_dir / "summary.json").read_text())
     alpha = soft.Args().alpha
     assert summary["args"]["omega_prime"] == alpha and summary["args"]["alpha_hat"] == alpha  # RQL defaults
