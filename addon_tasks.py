@@ -91,17 +91,18 @@ def register_task_env(env_id: str, reward: str, spec: Optional[str] = None) -> s
     return new_id
 
 
-def evaluate_on_task(act, env, episodes: int, seed: int, frames: Optional[list] = None) -> dict:
+def evaluate_on_task(act, env, episodes: int, seed: int, frames: Optional[list] = None, frame_every: int = 1) -> dict:
     """Runs `act(raw_obs) -> action` for `episodes` episodes on `env` (an AddonRewardWrapper) and reports
     basic, add-on and total returns and the add-on metric: mean and std over episodes, and the lists.
-    With a `frames` list (env made with render_mode="rgb_array"), the first episode's frames are appended.
+    With a `frames` list (env made with render_mode="rgb_array"), every `frame_every`-th frame of the first
+    episode is appended.
     `return_mean` / `return_std` repeat the total return, the customization's headline number."""
     per_ep = {"basic_return": [], "addon_return": [], "total_return": [], "addon_metric": [], "length": []}
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, sums, metric, n = False, np.zeros(2), 0.0, 0
         while not done:
-            if frames is not None and ep == 0:
+            if frames is not None and ep == 0 and n % frame_every == 0:
                 frames.append(env.render())
             obs, _, terminated, truncated, info = env.step(act(obs))
             sums += (info["basic_reward"], info["addon_reward"])

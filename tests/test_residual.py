@@ -205,3 +205,20 @@ def test_customization_moves_the_addon_metric_and_keeps_the_basic_task(tmp_path_
     before, after = summary["eval_initial"], summary["eval"]
     assert after["addon_metric_mean"] > before["addon_metric_mean"] + 0.2, (before, after)
     assert after["basic_return_mean"] >= 500, after
+
+
+def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "videos.py"), "--env-id", "Hopper-v4",
+                          "--prior", hopper_prior, "--policy", hopper_prior, "--out", str(tmp_path / "v.gif")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    import imageio.v3 as iio
+
+    frames = iio.imread(tmp_path / "v.gif")
+    assert frames.shape[2:] == (2 * 240, 3) and frames.shape[1] > 240  # two panels, a caption under each
+    # the same policy from the same seed: the two panels show the same episode
+    np.testing.assert_array_equal(frames[:, :240, :240], frames[:, :240, 240:])  # (the captions differ)
+    bad = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "videos.py"), "--env-id", "Hopper-v4",
+                          "--policy", str(tmp_path / "missing.pt"), "--prior", hopper_prior, "--out", str(tmp_path / "w.gif")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
