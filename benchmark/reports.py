@@ -70,20 +70,33 @@ def ablation_table(results):
     return "\n".join(lines)
 
 
+def settings(j, s):
+    """What a customization row ran with, read back from its summary: coefficients and budget."""
+    a, steps = s.get("args", {}), f"{s.get('global_step', 0) / 1000:.0f}k steps"
+    if j.script == "residual_ppo_continuous.py" and "omega_prime" in a:
+        return f"omega'={a['omega_prime']:g}, alpha_hat={a['alpha_hat']:g}, {steps} from the prior"
+    if j.script == "prior_train.py" and "alpha" in a:
+        return f"from scratch on r + r_R, alpha={a['alpha']:g}, {steps}"
+    return ""
+
+
 def customization_tables(results, groups=("customization", "full")):
-    rows = defaultdict(list)  # (env, row label) -> task evals
+    rows, how = defaultdict(list), {}  # (env, row label) -> task evals, settings
     for j, s in results.items():
         if j.group in groups:
             rows[(j.env_id, j.label)].append(task_eval(j, s))
+            how[(j.env_id, j.label)] = settings(j, s)
             if j.label == "Residual PPO":  # the prior, evaluated before the first update, once per seed
                 rows[(j.env_id, "Prior policy")].append(task_eval(j, s, initial=True))
+                how[(j.env_id, "Prior policy")] = "evaluated before Residual PPO's first update"
     out = []
     for env in sorted({e for e, _ in rows}):
-        out += [f"**{env}**", "", "| method | basic return | add-on return | total return | add-on metric |",
-                "| --- | --- | --- | --- | --- |"]
+        out += [f"**{env}**", "", "| method | basic return | add-on return | total return | add-on metric | settings |",
+                "| --- | --- | --- | --- | --- | --- |"]
         for label in CUSTOMIZATION_ROWS:
             evs = [e for e in rows.get((env, label), []) if e]
-            out.append(f"| {label} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs]) for k in TASK_KEYS) + " |")
+            out.append(f"| {label} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs]) for k in TASK_KEYS)
+                       + f" | {how.get((env, label), '')} |")
         out.append("")
     return "\n".join(out)
 

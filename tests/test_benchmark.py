@@ -40,7 +40,8 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
             jobs.append(job)
         res = presets.Job("customization", "Residual PPO", "HalfCheetah-v4", seed, "residual_ppo_continuous.py")
         fake_run(tmp_path, res, {"eval": task_eval(4000.0 + 200 * seed, -100.0 * seed, 0.1 * seed),
-                                 "eval_initial": task_eval(5000.0, -500.0, 0.5), "sps": 900})
+                                 "eval_initial": task_eval(5000.0, -500.0, 0.5), "sps": 900, "global_step": 200_000,
+                                 "args": {"omega_prime": 0.01, "alpha_hat": 0.001}})
         full = presets.Job("full", "Full policy", "HalfCheetah-v4", seed, "prior_train.py")
         fake_run(tmp_path, full, {"eval": {"return_mean": 0.0}, "eval_task": task_eval(3000.0, -50.0 * seed, 0.05),
                                   "sps": 800})
@@ -57,6 +58,7 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
     assert "| Prior policy | 5000.0 ± 0.0 (n=2) | -500.0 ± 0.0 (n=2) | 4500.0 ± 0.0 (n=2) | 0.500 ± 0.000 (n=2) |" in custom
     assert "| Full policy | 3000.0 ± 0.0 (n=2) | -75.0 ± 25.0 (n=2) | 2925.0 ± 25.0 (n=2) |" in custom
     assert "| KL PPO | n/a | n/a | n/a | n/a |" in custom
+    assert "| 0.150 ± 0.050 (n=2) | omega'=0.01, alpha_hat=0.001, 200k steps from the prior |" in custom  # read back
 
 
 def run_smoke(tmp_path, *extra):
