@@ -45,9 +45,10 @@ def _ablation(envs, seeds, steps, alpha, ent_coef, common):
             for env in envs for seed in seeds for label, flags in variants.items()]
 
 
-def _customization(envs, seeds, steps, full_steps, kl_coef, omega_primes, alpha_hat, common, train_priors, prior_steps):
-    """Residual PPO uses the middle omega' of the sweep; KL PPO's beta and these values are first guesses in
-    normalised-reward units (the priors' alpha is 0.001), to be replaced by the omega' sweep's findings."""
+def _customization(envs, seeds, steps, full_steps, kl_coef, omega, alpha_hat, sweep, common, train_priors, prior_steps):
+    """Residual PPO runs at omega' = `omega`, which is also a point of the omega' sweep (run once, reported in
+    both). omega', alpha_hat and KL PPO's beta are in normalised-reward units (the priors' alpha is 0.001);
+    they were set before any customization run, not tuned on these results."""
     jobs = []
     for env in envs:
         prior_id = ""
@@ -59,14 +60,14 @@ def _customization(envs, seeds, steps, full_steps, kl_coef, omega_primes, alpha_
             rows = {
                 "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
                 "KL PPO": ["--kl-coef", str(kl_coef)],
-                "Residual PPO": ["--omega-prime", str(omega_primes[len(omega_primes) // 2]), "--alpha-hat", str(alpha_hat)],
+                "Residual PPO": ["--omega-prime", str(omega), "--alpha-hat", str(alpha_hat)],
             }
             for label, flags in rows.items():
                 jobs.append(Job("customization", label, env, seed, "residual_ppo_continuous.py",
                                 ["--total-timesteps", str(steps), *flags, *common], prior=prior_id))
             jobs.append(Job("full", "Full policy", env, seed, "prior_train.py",
                             ["--reward", "total", "--total-timesteps", str(full_steps), *common]))
-            for w in omega_primes[:len(omega_primes) // 2] + omega_primes[len(omega_primes) // 2 + 1:]:  # middle = Residual PPO
+            for w in [w for w in sweep if w != omega]:
                 jobs.append(Job("omega_sweep", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                                 ["--total-timesteps", str(steps), "--omega-prime", str(w), "--alpha-hat", str(alpha_hat),
                                  *common], prior=prior_id))
@@ -77,23 +78,23 @@ def smoke():
     common = ["--num-steps", "256", "--num-minibatches", "4", "--update-epochs", "2", "--eval-episodes", "1"]
     return Preset("smoke", "seconds: every kind of job and report on Hopper-v4 with tiny budgets (used by the tests)",
                   _ablation(["Hopper-v4"], [1, 2], 512, 0.001, 0.01, common)
-                  + _customization(["Hopper-v4"], [1], 512, 512, 0.01, [0.0, 0.01], 0.001, common, True, 512))
+                  + _customization(["Hopper-v4"], [1], 512, 512, 0.01, 0.01, 0.001, [0.0, 0.01], common, True, 512))
 
 
 def quick():
     # no ablation here: at 200k steps it says little, and benchmark/results/soft_ablation has it at 1M
     return Preset("quick", "about 1.5 hours on 2 cores: the customization grid from the shipped priors, 200k-step "
                   "fine-tuning (500k-step full policies), 2 seeds, HalfCheetah-v4 and Walker2d-v4",
-                  _customization(["HalfCheetah-v4", "Walker2d-v4"], [1, 2], 200_000, 500_000, 0.01,
-                                   [0.0, 0.01, 0.1], 0.001, [], False, 0))
+                  _customization(["HalfCheetah-v4", "Walker2d-v4"], [1, 2], 200_000, 500_000, 0.01, 0.01, 0.001,
+                                   [0.0, 0.01, 0.1, 1.0], [], False, 0))
 
 
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
                   _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.001, 0.01, [])
-                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.01, [0.0, 0.001, 0.01, 0.03, 0.1],
-                                   0.001, [], True, 2_000_000))
+                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.01, 0.01, 0.001,
+                                   [0.0, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0], [], True, 2_000_000))
 
 
 PRESETS = {"smoke": smoke, "quick": quick, "paper": paper}

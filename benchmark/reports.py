@@ -102,8 +102,8 @@ def customization_tables(results, groups=("customization", "full")):
 
 
 def omega_points(results):
-    """{env: [(omega', [task evals over seeds])]} sorted by omega'. The Residual PPO row is the sweep's middle
-    point (the presets do not run it twice)."""
+    """{env: [(omega', [task evals over seeds])]} sorted by omega'. The Residual PPO row is one of the sweep's
+    points (the presets do not run it twice)."""
     points = defaultdict(lambda: defaultdict(list))
     for j, s in results.items():
         if j.group == "omega_sweep" or j.label == "Residual PPO":
