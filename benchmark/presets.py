@@ -86,7 +86,7 @@ def quick():
     return Preset("quick", "about 1.5 hours on 2 cores: the customization grid from the shipped priors, 200k-step "
                   "fine-tuning (500k-step full policies), 2 seeds, HalfCheetah-v4 and Walker2d-v4",
                   _customization(["HalfCheetah-v4", "Walker2d-v4"], [1, 2], 200_000, 500_000, 0.01, 0.01, 0.001,
-                                   [0.0, 0.01, 0.1, 1.0], [], False, 0))
+                                   [0.0, 0.01, 0.03, 0.1, 1.0], [], False, 0))
 
 
 def paper():
