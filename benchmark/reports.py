@@ -196,7 +196,8 @@ def plot_frontier(points, out_dir):
             a = [e["addon_return_mean"] for e in evs]
             ax.errorbar(np.mean(b), np.mean(a), xerr=np.std(b), yerr=np.std(a), fmt="o", capsize=3)
             ax.annotate(f"ω'={w:g}", (np.mean(b), np.mean(a)), textcoords="offset points", xytext=(5, 5), fontsize=8)
-        ax.set(xlabel="basic return", ylabel="add-on return", title=f"{env}: omega' sweep (mean ± std over seeds)")
+        ax.set(xlabel="basic return", ylabel="add-on return")
+        ax.set_title(f"{env}: omega' sweep, mean ± std over seeds", fontsize=10)
         fig.tight_layout()
         name = f"omega_frontier_{env}.png"
         fig.savefig(os.path.join(out_dir, name), dpi=100)
