@@ -111,6 +111,8 @@ def main(argv=None):
     out = os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name))
     jobs = [j for j in preset.jobs if args.only in j.id]
     started, failed, ran = time.time(), [], 0
+    # the commit the jobs start from (each run's summary.json records its own, too)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     for stage in sorted({j.stage for j in jobs}):
         pending = [j for j in jobs if j.stage == stage and not find_summary(job_dir(out, j))]
         skipped = sum(1 for j in jobs if j.stage == stage) - len(pending)
@@ -126,10 +128,9 @@ def main(argv=None):
                 failed.append((j, tail(os.path.join(job_dir(out, j), "log.txt"))))
     wall = time.time() - started
     with open(os.path.join(out, "provenance.md"), "a") as f:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
         f.write(f"- {when}: `python benchmark/run.py {' '.join(argv or sys.argv[1:])}`"
-                f" ran {ran} jobs in {wall:.0f} s at commit `{commit}` on {platform.node()} "
+                f" ran {ran} jobs in {wall:.0f} s from commit `{commit}` on {platform.node()} "
                 f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})\n")
     for j, why in failed:
         print(f"[benchmark] FAILED {j.id}:\n{why}", file=sys.stderr)

@@ -40,7 +40,7 @@ def episode(ckpt_path, env_id, task, seed):
 
 
 def caption(frame, text):
-    img = Image.fromarray(np.concatenate([frame, np.full((34, frame.shape[1], 3), 255, np.uint8)]))
+    img = Image.fromarray(np.concatenate([frame, np.full((46, frame.shape[1], 3), 255, np.uint8)]))
     ImageDraw.Draw(img).multiline_text((4, frame.shape[0] + 2), text, fill=(0, 0, 0))
     return np.asarray(img)
 
@@ -53,6 +53,7 @@ def main():
     p.add_argument("--label", default="Residual PPO", help="caption of the customized policy")
     p.add_argument("--out", required=True, help="GIF to write")
     p.add_argument("--seed", type=int, default=10_001)
+    p.add_argument("--seconds", type=float, default=8.0, help="length of the GIF (the start of the episode)")
     args = p.parse_args()
     try:
         task = get_task(args.env_id, None)
@@ -60,15 +61,15 @@ def main():
         panels = []
         for name, path in (("prior", prior_path), (args.label, args.policy)):
             frames, r, fps = episode(path, args.env_id, task, args.seed)
-            text = (f"{name}\nbasic {r['basic_return_mean']:.0f}  add-on {r['addon_return_mean']:.0f}  "
+            text = (f"{name}\nbasic {r['basic_return_mean']:.0f}  add-on {r['addon_return_mean']:.0f}\n"
                     f"{task.metric_name} {r['addon_metric_mean']:.3f}")
             panels.append([caption(f, text) for f in frames])
     except (residual.UserError, residual.TaskError, OSError) as e:
         sys.exit(f"error: {e}")
-    n = max(len(x) for x in panels)  # the shorter episode (a fall) holds its last frame
+    n = min(max(len(x) for x in panels), round(fps * args.seconds))  # a shorter episode (a fall) holds its last frame
     both = [np.concatenate([x[min(i, len(x) - 1)] for x in panels], axis=1) for i in range(n)]
-    residual.save_gif(both, args.out, fps, max_fps=MAX_FPS)
-    print(f"wrote {args.out}: {n} frames")
+    residual.save_gif(both, args.out, fps, max_fps=MAX_FPS, max_frames=n)
+    print(f"wrote {args.out}: {n} frames, {n / fps:.1f} s")
 
 
 if __name__ == "__main__":
