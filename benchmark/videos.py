@@ -27,7 +27,10 @@ MAX_FPS = 20  # GIF frame rate cap: smaller files, smooth enough
 
 def episode(ckpt_path, env_id, task, seed):
     """Frames of one deterministic episode of the checkpoint's policy, and its add-on task evaluation."""
-    policy = residual.Prior(residual.load_checkpoint(ckpt_path))  # any of our checkpoints: actor + normaliser
+    ckpt = residual.load_checkpoint(ckpt_path)
+    if ckpt["env_id"] != env_id:
+        raise residual.UserError(f"{ckpt_path} is a checkpoint for {ckpt['env_id']}, not {env_id}")
+    policy = residual.Prior(ckpt)  # any of our checkpoints: actor + normaliser
     env = residual.make_video_env(env_id, task)
     low, high, frames = env.action_space.low, env.action_space.high, []
     every = max(1, round(env.metadata.get("render_fps", 30) / MAX_FPS))  # render only the frames the GIF keeps
