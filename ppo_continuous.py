@@ -268,13 +268,13 @@ def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None):
     """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
     with video_path, the first episode is also saved as a GIF."""
     env = make_video_env(env_id) if video_path else make_env(env_id)
-    returns, lengths, frames = [], [], []
+    returns, lengths, frames, every = [], [], [], frame_every(env)
     low, high = env.action_space.low, env.action_space.high
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, ep_ret, ep_len = False, 0.0, 0
         while not done:
-            if video_path and ep == 0:
+            if video_path and ep == 0 and ep_len % every == 0:
                 frames.append(env.render())
             x = torch.from_numpy(normalizer.obs(obs[None], update=False))
             action = np.clip(agent.actor_mean(x)[0].numpy(), low, high)
@@ -283,7 +283,7 @@ def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None):
         returns.append(ep_ret)
         lengths.append(ep_len)
     if frames:
-        save_gif(frames, video_path, env.metadata.get("render_fps", 30))
+        save_gif(frames, video_path, env.metadata.get("render_fps", 30) / every)
     env.close()
     return {"episodes": episodes, "return_mean": float(np.mean(returns)) if returns else None,
             "return_std": float(np.std(returns)) if returns else None, "returns": returns, "lengths": lengths}
@@ -300,13 +300,17 @@ def make_video_env(*make_args):
     return env
 
 
-def save_gif(frames, path, fps, max_fps=25, max_frames=250):
-    """Frames subsampled to at most max_fps and cut at max_frames (10 s), so a GIF stays small."""
+def frame_every(env, max_fps=25):
+    """Render every n-th step only: a GIF plays at most max_fps, and rendering is the slow part."""
+    return max(1, round(env.metadata.get("render_fps", 30) / max_fps))
+
+
+def save_gif(frames, path, fps, max_frames=250):
+    """Frames (already at most 25 fps) cut at max_frames (10 s or more), so a GIF stays small."""
     import imageio.v3 as iio  # imported here: only --capture-video needs it
 
-    stride = max(1, round(fps / max_fps))
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    iio.imwrite(path, frames[::stride][:max_frames], duration=1000 * stride / fps, loop=0)
+    iio.imwrite(path, frames[:max_frames], duration=1000 / fps, loop=0)
 
 
 class Progress:

@@ -314,11 +314,11 @@ def evaluate(agent, normalizer, env_id, episodes, seed, task, video_path=None):
     """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
     basic, add-on and total returns and the add-on metric; with video_path, the first episode as a GIF."""
     env = make_video_env(env_id, task) if video_path else make_env(env_id, task)
-    low, high, frames = env.action_space.low, env.action_space.high, [] if video_path else None
+    low, high, frames, every = env.action_space.low, env.action_space.high, [] if video_path else None, frame_every(env)
     result = evaluate_on_task(lambda obs: np.clip(agent.actor_mean(torch.from_numpy(
-        normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, episodes, seed, frames)
+        normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, episodes, seed, frames, every)
     if frames:
-        save_gif(frames, video_path, env.metadata.get("render_fps", 30))
+        save_gif(frames, video_path, env.metadata.get("render_fps", 30) / every)
     env.close()
     return result
 
@@ -334,13 +334,17 @@ def make_video_env(*make_args):
     return env
 
 
-def save_gif(frames, path, fps, max_fps=25, max_frames=250):
-    """Frames subsampled to at most max_fps and cut at max_frames (10 s), so a GIF stays small."""
+def frame_every(env, max_fps=25):
+    """Render every n-th step only: a GIF plays at most max_fps, and rendering is the slow part."""
+    return max(1, round(env.metadata.get("render_fps", 30) / max_fps))
+
+
+def save_gif(frames, path, fps, max_frames=250):
+    """Frames (already at most 25 fps) cut at max_frames (10 s or more), so a GIF stays small."""
     import imageio.v3 as iio  # imported here: only --capture-video needs it
 
-    stride = max(1, round(fps / max_fps))
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    iio.imwrite(path, frames[::stride][:max_frames], duration=1000 * stride / fps, loop=0)
+    iio.imwrite(path, frames[:max_frames], duration=1000 / fps, loop=0)
 
 
 class Progress:

@@ -33,7 +33,7 @@ def episode(ckpt_path, env_id, task, seed):
     policy = residual.Prior(ckpt)  # any of our checkpoints: actor + normaliser
     env = residual.make_video_env(env_id, task)
     low, high, frames = env.action_space.low, env.action_space.high, []
-    every = max(1, round(env.metadata.get("render_fps", 30) / MAX_FPS))  # render only the frames the GIF keeps
+    every = residual.frame_every(env, MAX_FPS)  # render only the frames the GIF keeps
     with torch.inference_mode():
         result = evaluate_on_task(lambda obs: np.clip(policy.agent.actor_mean(torch.from_numpy(
             policy.normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, 1, seed, frames, every)
@@ -71,7 +71,7 @@ def main():
         sys.exit(f"error: {e}")
     n = min(max(len(x) for x in panels), round(fps * args.seconds))  # a shorter episode (a fall) holds its last frame
     both = [np.concatenate([x[min(i, len(x) - 1)] for x in panels], axis=1) for i in range(n)]
-    residual.save_gif(both, args.out, fps, max_fps=MAX_FPS, max_frames=n)
+    residual.save_gif(both, args.out, fps, max_frames=n)
     print(f"wrote {args.out}: {n} frames, {n / fps:.1f} s")
 
 
