@@ -320,7 +320,8 @@ class Progress:
         self.total, self.enabled, self.tty = total, enabled, sys.stderr.isatty()
         self.start, self.last_print, self.next_tenth, self.last_step = time.time(), 0.0, 1, -1
 
-    def update(self, step, recent_return, force=False):
+    def update(self, step, recent, force=False):
+        """`recent`: {name: mean over the recent episodes}, e.g. {"return": 1234.5}; empty before the first one."""
         now = time.time()
         if not self.enabled or step == self.last_step or (self.tty and now - self.last_print < 0.5 and not force):
             return
@@ -329,9 +330,8 @@ class Progress:
         self.last_print, self.next_tenth, self.last_step = now, int(10 * step / self.total) + 1, step
         sps = step / max(now - self.start, 1e-9)
         eta = (self.total - step) / max(sps, 1e-9)
-        ret = "n/a" if recent_return is None else f"{recent_return:9.1f}"
-        line = (f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  "
-                f"return {ret}  ETA {eta / 60:5.1f} min")
+        stats = "".join(f"{name} {value:8.1f}  " for name, value in recent.items()) or "return n/a  "
+        line = f"step {step:>9,}/{self.total:,} ({step / self.total:6.1%}) {sps:6.0f} steps/s  {stats}ETA {eta / 60:.1f} min"
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
 
     def close(self):
@@ -442,7 +442,7 @@ def train(args, inspect=None):
                     final = torch.from_numpy(normalizer.obs(o[None], update=False)).to(device)
                     rewards[step, i] += args.gamma * agent.get_value(final).item()
                 next_obs = normalizer.obs(raw_obs)
-            progress.update(global_step, np.mean(recent_returns) if recent_returns else None)
+            progress.update(global_step, {"return": np.mean(recent_returns)} if recent_returns else {})
 
             # Values of the whole rollout in one batched pass (the critic does not change during collection).
             values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
@@ -518,7 +518,7 @@ def train(args, inspect=None):
         writer.add_scalar("losses/clipfrac", torch.stack(clipfracs).mean().item(), global_step)
         writer.add_scalar("losses/explained_variance", explained_var, global_step)
         writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
-    progress.update(global_step, np.mean(recent_returns) if recent_returns else None, force=True)
+    progress.update(global_step, {"return": np.mean(recent_returns)} if recent_returns else {}, force=True)
     progress.close()
     train_time = time.time() - start_time
 

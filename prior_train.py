@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from typing import Literal, Optional
 
+import numpy as np
+import torch
 import tyro
 
 import residual_ppo_continuous as residual
@@ -37,6 +39,10 @@ class Args(soft.Args):
     """where to write the checkpoint (default: priors/{env_id}.pt, or priors/{env_id}-full.pt for --reward total)"""
     force: bool = False
     """replace an existing checkpoint at --out"""
+    measure_steps: int = 50_000
+    """env steps of the prior's own stochastic actions for its measured statistics (see measure_prior)"""
+    measure_only: bool = False
+    """train nothing: add the measured statistics to the existing checkpoint at --out (weights untouched)"""
 
 
 def evaluate_prior(ckpt, env_id, task, episodes, seed):
@@ -45,11 +51,64 @@ def evaluate_prior(ckpt, env_id, task, episodes, seed):
     return residual.evaluate(prior.agent, prior.normalizer, env_id, episodes, seed, task)
 
 
+MEASURED = ("basic_return_scale", "advantage_temperature", "advantage_temperature_stderr", "entropy")
+
+
+@torch.inference_mode()
+def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
+    """Statistics of the prior under its own stochastic actions on the basic reward r, which only the prior's
+    trainer sees (Residual PPO has no access to r):
+    - basic_return_scale: the std of the discounted basic return, as the running reward normaliser computes it;
+      `--addon-scale prior` divides r_R by it, so r_R lives in the prior's normalised basic-reward units.
+    - advantage_temperature: the least-squares slope of the prior's advantage (r / scale units) on
+      log pi_prior(a|s) + H(pi_prior): the alpha for which alpha * (log pi + H) best matches the advantage, i.e.
+      the temperature at which the prior looks soft-optimal (RQL assumes it equals the training alpha).
+      The noise z of a = mean + std * z is independent of the state, so any state baseline (the prior's critic
+      here, rescaled by least squares) leaves the slope unbiased and only removes variance."""
+    prior = residual.Prior(ckpt)
+    critic = residual.Agent(prior.agent.actor_mean[0].in_features, prior.agent.actor_logstd.shape[-1]).critic
+    critic.load_state_dict(ckpt["critic"])
+    env = soft.make_env(env_id)
+    low, high, std = env.action_space.low, env.action_space.high, prior.agent.actor_logstd.exp()[0].numpy()
+    rng, rms = np.random.default_rng(seed), residual.RunningMeanStd()
+    rewards, xs, values, ends = np.zeros(steps), np.zeros(steps), np.zeros(steps), np.zeros(steps)
+    obs, _ = env.reset(seed=seed)
+    ret = 0.0
+    for t in range(steps):
+        x = torch.from_numpy(prior.normalizer.obs(np.asarray(obs, dtype=np.float64).reshape(1, -1), update=False))
+        z = rng.standard_normal(std.shape)
+        obs, rewards[t], terminated, truncated, _ = env.step(np.clip(prior.agent.actor_mean(x)[0].numpy() + std * z, low, high))
+        xs[t], values[t], ends[t] = -0.5 * (z**2).sum() + 0.5 * z.size, critic(x).item(), terminated or truncated
+        ret = ret * gamma + rewards[t]
+        rms.update(np.array([ret]))
+        if ends[t]:
+            ret, (obs, _) = 0.0, env.reset()
+    env.close()
+    scale = float(np.sqrt(rms.var))
+    returns, g = np.zeros(steps), 0.0  # Monte Carlo returns to the episode's end, in r / scale units
+    for t in reversed(range(steps)):
+        returns[t] = g = rewards[t] / scale + gamma * g * (1.0 - ends[t])
+    residuals = returns - np.polyval(np.polyfit(values, returns, 1), values)
+    xc = xs - xs.mean()
+    slope = float((xc * residuals).sum() / (xc**2).sum())
+    stderr = float(np.std(residuals - slope * xc) / (np.std(xs) * np.sqrt(steps)))
+    return {"basic_return_scale": scale, "advantage_temperature": slope, "advantage_temperature_stderr": stderr,
+            "entropy": prior.entropy, "measure_steps": steps}
+
+
 def main(argv=None):
     args = tyro.cli(Args, args=argv)
     base_env_id = args.env_id
     out = args.out or os.path.join(HERE, "priors", f"{base_env_id}{'-full' if args.reward == 'total' else ''}.pt")
     try:
+        if args.measure_only:  # add (or refresh) the measured statistics of an existing prior; weights untouched
+            ckpt = soft.load_checkpoint(out)
+            if ckpt["env_id"] != base_env_id:
+                raise soft.UserError(f"{out} is a prior for {ckpt['env_id']}, not {base_env_id}")
+            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
+            soft.save_checkpoint(out, ckpt)
+            print(f"measured {out}: " + ", ".join(f"{k} {ckpt[k]:.4g}" for k in MEASURED))
+            return
         if os.path.exists(out) and not args.force:
             raise soft.UserError(f"{out} exists: pass --force to replace it, or --out to write elsewhere")
         soft.check_args(args)
@@ -68,6 +127,8 @@ def main(argv=None):
         if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
             out = f"{out}.new-{summary['run_name']}"
         ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id, alpha=args.alpha)
+        if args.reward == "basic" and args.measure_steps:
+            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
         if task is not None and args.eval_episodes:
             ckpt["eval_task"] = evaluate_prior(ckpt, base_env_id, task, args.eval_episodes, args.seed + 10_000)
             summary_path = os.path.join(os.path.dirname(summary["checkpoint"]), "summary.json")
@@ -80,6 +141,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted: no prior written (existing files untouched)", file=sys.stderr)
         sys.exit(130)
+    if "advantage_temperature" in ckpt:
+        print("measured: " + ", ".join(f"{k} {ckpt[k]:.4g}" for k in MEASURED))
     ev = ckpt.get("eval_task") or ckpt["eval"]
     keys = ("basic_return", "addon_return", "total_return", "addon_metric", "return")
     print(f"wrote {out}: eval over {ev['episodes']} episodes: " + ", ".join(

@@ -10,7 +10,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from types import SimpleNamespace
-from typing import Optional
+from typing import Literal, Optional
 
 import gymnasium as gym
 import numpy as np
@@ -91,8 +91,18 @@ class Args:
     """weight of log pi_prior in the reward, normalised-reward units (default: the prior's alpha, i.e. omega = 1)"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
+    prior_term: Literal["centred", "literal"] = "centred"
+    """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
+    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper)"""
+    entropy_term: Literal["literal", "centred"] = "literal"
+    """literal: -alpha_hat * log pi_theta (the paper); centred: -alpha_hat * (log pi_theta + H(pi_theta)),
+    zero-mean under the learner's own actions"""
+    addon_scale: Literal["running", "prior"] = "running"
+    """running: r_R divided by its running return std (as any reward here); prior: by the prior's basic-return
+    std (frozen, from the checkpoint), so r_R and omega' * log pi_prior share the prior's basic-reward units"""
     kl_coef: Optional[float] = None
-    """KL PPO: sets omega_prime = alpha_hat = kl_coef, i.e. the reward r_R - kl_coef * log(pi_theta / pi_prior)"""
+    """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef and both
+    log-prob terms literal: its mean, -kl_coef * KL, is already zero at the prior)"""
     init_from_prior: bool = True
     """start the actor and the observation normaliser from the prior (the critic always starts from scratch)"""
     vf_coef: float = 0.5
@@ -140,6 +150,7 @@ def check_args(args):
         raise UserError("--kl-coef sets --omega-prime and --alpha-hat itself: give either it or them")
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
+        args.prior_term = args.entropy_term = "literal"
     for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef", "max_grad_norm",
                  "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
@@ -292,6 +303,8 @@ class Prior:
         self.normalizer = Normalizer(int(np.prod(ckpt["obs_shape"])), 1, SimpleNamespace(**ckpt["args"]))
         rms, saved = self.normalizer.obs_rms, ckpt["obs_rms"]
         rms.mean, rms.var, rms.count = saved["mean"].double().numpy(), saved["var"].double().numpy(), saved["count"]
+        self.entropy = float((self.agent.actor_logstd.detach() + 0.5 + LOG_SQRT_2PI).sum())  # H(pi_prior(.|s)), same for all s
+        self.basic_return_scale = ckpt.get("basic_return_scale")  # written by prior_train.py's measurement
 
     @torch.inference_mode()
     def log_prob(self, raw_obs, action):
@@ -310,13 +323,19 @@ def load_prior(path, env_id, obs_shape, action_shape):
 
 
 @torch.inference_mode()
-def evaluate(agent, normalizer, env_id, episodes, seed, task, video_path=None):
-    """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
-    basic, add-on and total returns and the add-on metric; with video_path, the first episode as a GIF."""
+def evaluate(agent, normalizer, env_id, episodes, seed, task, video_path=None, stochastic=False):
+    """Deterministic policy (the Gaussian mean) or, with `stochastic`, sampled actions (the policy a max-entropy
+    objective optimises), clipped to the bounds, frozen normaliser, fresh env; basic, add-on and total returns,
+    the add-on metric and episode lengths; with video_path, the first episode as a GIF."""
     env = make_video_env(env_id, task) if video_path else make_env(env_id, task)
     low, high, frames, every = env.action_space.low, env.action_space.high, [] if video_path else None, frame_every(env)
-    result = evaluate_on_task(lambda obs: np.clip(agent.actor_mean(torch.from_numpy(
-        normalizer.obs(obs[None], update=False)))[0].numpy(), low, high), env, episodes, seed, frames, every)
+    rng, std = np.random.default_rng(seed), agent.actor_logstd.exp()[0].numpy() * stochastic
+
+    def act(obs):
+        mean = agent.actor_mean(torch.from_numpy(normalizer.obs(obs[None], update=False)))[0].numpy()
+        return np.clip(mean + std * rng.standard_normal(mean.shape, dtype=np.float32), low, high)
+
+    result = evaluate_on_task(act, env, episodes, seed, frames, every)
     if frames:
         save_gif(frames, video_path, env.metadata.get("render_fps", 30) / every)
     env.close()
@@ -354,7 +373,8 @@ class Progress:
         self.total, self.enabled, self.tty = total, enabled, sys.stderr.isatty()
         self.start, self.last_print, self.next_tenth, self.last_step = time.time(), 0.0, 1, -1
 
-    def update(self, step, recent_return, force=False):
+    def update(self, step, recent, force=False):
+        """`recent`: {name: mean over the recent episodes}, e.g. {"return": 1234.5}; empty before the first one."""
         now = time.time()
         if not self.enabled or step == self.last_step or (self.tty and now - self.last_print < 0.5 and not force):
             return
@@ -363,9 +383,8 @@ class Progress:
         self.last_print, self.next_tenth, self.last_step = now, int(10 * step / self.total) + 1, step
         sps = step / max(now - self.start, 1e-9)
         eta = (self.total - step) / max(sps, 1e-9)
-        ret = "n/a" if recent_return is None else f"{recent_return:9.1f}"
-        line = (f"step {step:>9,}/{self.total:,} ({100 * step / self.total:5.1f}%)  {sps:6.0f} steps/s  "
-                f"return {ret}  ETA {eta / 60:5.1f} min")
+        stats = "".join(f"{name} {value:8.1f}  " for name, value in recent.items()) or "return n/a  "
+        line = f"step {step:>9,}/{self.total:,} ({step / self.total:6.1%}) {sps:6.0f} steps/s  {stats}ETA {eta / 60:.1f} min"
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
 
     def close(self):
@@ -429,16 +448,27 @@ def train(args, inspect=None):
     optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5, fused=True)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
     prior = Prior(prior_ckpt)
+    prior_offset = prior.entropy if args.prior_term == "centred" else 0.0
+    if args.addon_scale == "prior" and not prior.basic_return_scale:
+        raise UserError(f"prior {args.prior_path} records no basic-return scale: run "
+                        f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
     if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
         agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
         agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
         normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
+    def evaluate_both(step, video):
+        """Deterministic and stochastic evaluation (summary keys eval... and eval..._stochastic), logged at `step`."""
+        results = {}
+        for suffix, stochastic in (("", False), ("_stochastic", True)):
+            results[suffix] = r = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000,
+                                           task, video if args.capture_video and not stochastic else None, stochastic)
+            for key in ("basic_return", "addon_return", "total_return", "addon_metric", "length") if r["episodes"] else ():
+                writer.add_scalar(f"eval{suffix}/{key}", r[f"{key}_mean"], step)
+        agent.to(device)
+        return results[""], results["_stochastic"]
+
     # evaluate before the first update, so every run shows where it started (the prior, by default)
-    eval_initial = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task,
-                            os.path.join(run_dir, "videos", "initial.gif") if args.capture_video else None)
-    for key in ("basic_return", "addon_return", "total_return", "addon_metric") if args.eval_episodes else ():
-        writer.add_scalar(f"eval/{key}", eval_initial[f"{key}_mean"], 0)
-    agent.to(device)
+    eval_initial, eval_initial_stochastic = evaluate_both(0, os.path.join(run_dir, "videos", "initial.gif"))
     low, high = envs[0].action_space.low, envs[0].action_space.high
 
     # Rollout storage, [num_steps, num_envs, ...]. dones[t] = 1 marks the *last* step of an episode.
@@ -449,7 +479,11 @@ def train(args, inspect=None):
     rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
     dones = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
 
-    global_step, start_time, recent_returns = 0, time.time(), []
+    global_step, start_time, recent_returns, recent_task = 0, time.time(), [], []
+
+    def recent_means():  # the last 20 training episodes: basic and add-on returns, length (progress and summary)
+        return dict(zip(("basic", "add-on", "length"), np.mean(recent_task, 0).tolist(), strict=True)) if recent_task else {}
+
     raw_obs = np.stack([env.reset(seed=args.seed + i)[0] for i, env in enumerate(envs)]).reshape(args.num_envs, -1)
     for i, env in enumerate(envs):
         env.action_space.seed(args.seed + i)
@@ -466,6 +500,7 @@ def train(args, inspect=None):
 
         with torch.inference_mode():
             logstd = agent.actor_logstd.cpu().numpy()[0]
+            entropy_offset = (logstd + 0.5 + LOG_SQRT_2PI).sum() if args.entropy_term == "centred" else 0.0
             for step in range(args.num_steps):
                 global_step += args.num_envs
                 obs[step] = next_obs
@@ -491,6 +526,7 @@ def train(args, inspect=None):
                         if truncated and not terminated and args.bootstrap_truncated:
                             bootstrap_obs[i] = np.asarray(o).reshape(-1)
                         recent_returns = (recent_returns + [ep_return[i]])[-20:]
+                        recent_task = (recent_task + [(*ep_task[i, :2], ep_length[i])])[-20:]
                         writer.add_scalar("charts/episodic_return", ep_return[i], global_step)
                         writer.add_scalar("charts/episodic_length", ep_length[i], global_step)
                         writer.add_scalar("charts/episodic_basic_return", ep_task[i, 0], global_step)
@@ -502,8 +538,12 @@ def train(args, inspect=None):
                     raw_obs[i] = np.asarray(o).reshape(-1)
                 # Residual Policy Gradient: SPG on the augmented reward r_R + omega' log pi_prior - alpha_hat log pi_theta,
                 # the log-prob terms added after normalisation (so omega' and alpha_hat are in normalised units).
-                rewards[step] = (normalizer.reward(reward, done) + args.omega_prime * prior_logprobs[step]
-                                 - args.alpha_hat * logprobs[step])
+                # Centred terms add the entropy back: a per-step constant that would otherwise pay (or charge)
+                # for every step survived, which matters wherever episodes can end early (README, "Centring").
+                addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
+                         np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
+                rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset)
+                                 - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):
                     writer.add_scalar("charts/episodic_soft_return", ep_soft_return[i], global_step)
@@ -514,7 +554,7 @@ def train(args, inspect=None):
                     final = torch.from_numpy(normalizer.obs(o[None], update=False)).to(device)
                     rewards[step, i] += args.gamma * agent.get_value(final).item()
                 next_obs = normalizer.obs(raw_obs)
-            progress.update(global_step, np.mean(recent_returns) if recent_returns else None)
+            progress.update(global_step, recent_means())
 
             # Values of the whole rollout in one batched pass (the critic does not change during collection).
             values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
@@ -594,19 +634,19 @@ def train(args, inspect=None):
         # KL(pi_theta_old || pi_prior) estimated on the rollout's own samples
         writer.add_scalar("charts/kl_to_prior", (logprobs - prior_logprobs).mean(), global_step)
         writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
-    progress.update(global_step, np.mean(recent_returns) if recent_returns else None, force=True)
+    progress.update(global_step, recent_means(), force=True)
     progress.close()
     train_time = time.time() - start_time
 
-    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, task,
-                           os.path.join(run_dir, "videos", "final.gif") if args.capture_video else None)
-    for key in ("basic_return", "addon_return", "total_return", "addon_metric") if args.eval_episodes else ():
-        writer.add_scalar(f"eval/{key}", eval_result[f"{key}_mean"], global_step)
+    eval_result, eval_stochastic = evaluate_both(global_step, os.path.join(run_dir, "videos", "final.gif"))
     summary = {
         "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
         "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
-        "eval": eval_result, "eval_initial": eval_initial, "commit": commit, "args": asdict(args),
+        "train_last20": recent_means(),
+        "eval": eval_result, "eval_stochastic": eval_stochastic, "eval_initial": eval_initial,
+        "eval_initial_stochastic": eval_initial_stochastic, "task": task.name, "metric_name": task.metric_name,
+        "commit": commit, "args": asdict(args),
     }
     if args.save_model:
         summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
@@ -639,9 +679,24 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved for this run (existing files untouched)", file=sys.stderr)
         sys.exit(130)
-    ev = summary["eval"]
-    print(f"{summary['run_name']}: {summary['global_step']} steps, {summary['sps']:.0f} steps/s, "
-          f"eval return {ev['return_mean']} +/- {ev['return_std']} over {ev['episodes']} episodes")
+    print(f"{summary['run_name']}: {summary['global_step']:,} steps in {summary['train_time_s'] / 60:.1f} min "
+          f"({summary['sps']:.0f} steps/s)")
+    if summary["eval"]["episodes"]:
+        print(closing_table(summary))
+
+
+def closing_table(summary):
+    """Prior (the evaluation before the first update) -> customized, deterministic and stochastic, as lines."""
+    rows = [("basic return", "basic_return", ".1f"), (f"add-on return ({summary['task']})", "addon_return", ".1f"),
+            ("total return (basic + add-on)", "total_return", ".1f"), (summary["metric_name"], "addon_metric", ".3f"),
+            ("episode length", "length", ".0f")]
+    lines = [f"evaluation over {summary['eval']['episodes']} episodes, prior (before) -> customized (after):",
+             f"{'':34}{'deterministic (mean action)':>30}{'stochastic (sampled actions)':>32}"]
+    for name, key, fmt in rows:
+        cells = [f"{summary[f'eval_initial{s}'][key + '_mean']:{fmt}} -> {summary[f'eval{s}'][key + '_mean']:{fmt}}"
+                 for s in ("", "_stochastic")]
+        lines.append(f"  {name:32}{cells[0]:>30}{cells[1]:>32}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -44,3 +44,31 @@ def counter_addon(obs):
 def cart_right(obs):
     """Add-on reward for InvertedPendulum: move the cart to the right (obs[0] is the cart position)."""
     return float(obs[0])
+
+
+class LedgeEnv(gym.Env):
+    """obs = [fraction of the time limit used]; reward 0; the episode ends (terminates) as soon as the action
+    exceeds `edge`. A policy sets its own episode length through its action mean and std: the test bed for
+    what a per-step constant in the reward does where episodes can end early."""
+
+    def __init__(self, edge=1.5, limit=50):
+        self.edge, self.limit = edge, limit
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (1,), np.float64)
+        self.action_space = gym.spaces.Box(-3.0, 3.0, (1,), np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(1), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.array([self.t / self.limit]), 0.0, bool(action[0] > self.edge), False, {}
+
+
+gym.register("Ledge-v0", entry_point=LedgeEnv, max_episode_steps=50)
+
+
+def zero_addon(obs):
+    """No add-on reward: only the prior's and the entropy's log-prob terms drive the learner."""
+    return 0.0
