@@ -100,7 +100,8 @@ def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_p
     common = dict(env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon", prior_path=counter_prior,
                   norm_reward=False, norm_obs=False, init_from_prior=False, eval_episodes=0)
     _, kl = collect(residual_args(tmp_path / "kl", kl_coef=0.2, **common))
-    _, rpg = collect(residual_args(tmp_path / "rpg", omega_prime=0.2, alpha_hat=0.2, **common))
+    # KL PPO is RPG with tied coefficients and the literal log-prob terms (whose mean, -beta KL, is zero at the prior)
+    _, rpg = collect(residual_args(tmp_path / "rpg", omega_prime=0.2, alpha_hat=0.2, prior_term="literal", **common))
     ckpt = residual.load_checkpoint(counter_prior)
     for a, b in zip(kl, rpg, strict=True):
         np.testing.assert_array_equal(a["rewards"], b["rewards"])
@@ -222,3 +223,61 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
                           "--policy", str(tmp_path / "missing.pt"), "--prior", hopper_prior, "--out", str(tmp_path / "w.gif")],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
+
+
+def ledge_prior(path, logstd):
+    """A hand-made prior for Ledge-v0: mean action 0 everywhere, std exp(logstd), identity normaliser."""
+    agent = residual.Agent(1, 1)
+    torch.nn.init.zeros_(agent.actor_mean[-1].weight)
+    torch.nn.init.zeros_(agent.actor_mean[-1].bias)
+    agent.actor_logstd.data.fill_(logstd)
+    residual.save_checkpoint(str(path), {
+        "format": 1, "algorithm": "hand-made", "env_id": "Ledge-v0", "obs_shape": [1], "action_shape": [1],
+        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
+        "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
+        "obs_rms": {"mean": torch.zeros(1, dtype=torch.float64), "var": torch.ones(1, dtype=torch.float64), "count": 1.0},
+    })
+    return str(path)
+
+
+def episode_lengths(rollout):
+    ends = np.flatnonzero(rollout["dones"][:, 0])
+    return np.diff(ends)  # complete episodes only
+
+
+@pytest.mark.parametrize("prior_term", ["literal", "centred"])
+@pytest.mark.parametrize("entropy_term", ["literal", "centred"])
+def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term):
+    """r = r_R + omega' (log pi_prior [+ H_prior]) - alpha_hat (log pi_theta [+ H_theta]); under the prior's own
+    actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived)."""
+    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0)
+    _, ro = collect(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon",
+                                  prior_path=prior_path, norm_reward=False, omega_prime=0.3, alpha_hat=0.05,
+                                  prior_term=prior_term, entropy_term=entropy_term, total_timesteps=4096, num_steps=4096,
+                                  eval_episodes=0))
+    h = residual.Prior(residual.load_checkpoint(prior_path)).entropy
+    assert h == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
+    r, lp, plp = ro[0]["rewards"][:, 0], ro[0]["logprobs"][:, 0], ro[0]["prior_logprobs"][:, 0]
+    np.testing.assert_allclose(lp, plp, rtol=1e-5)  # the learner starts as the prior: the actions are the prior's
+    prior_term_values = plp + (h if prior_term == "centred" else 0.0)
+    expected = 0.3 * prior_term_values - 0.05 * (lp + (h if entropy_term == "centred" else 0.0))
+    np.testing.assert_allclose(r, expected, rtol=1e-5, atol=1e-6)  # r_R = 0 here
+    stderr = prior_term_values.std() / np.sqrt(len(r))
+    assert abs(prior_term_values.mean() - (0.0 if prior_term == "centred" else -h)) < 4 * stderr
+
+
+@pytest.mark.parametrize("prior_term", ["literal", "centred"])
+def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(tmp_path, prior_term):
+    """Ledge-v0: no add-on reward, the episode ends when the action exceeds 1.5. With a wide prior (std e, so
+    E[log pi_prior] = -H = -2.4 per step), the literal omega' log pi_prior charges every step survived and the
+    learner learns to jump; the centred term charges nothing for living, and episodes get no shorter."""
+    prior = ledge_prior(tmp_path / "ledge.pt", 1.0)
+    _, ro = collect(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon", prior_path=prior,
+                                  omega_prime=1.0, alpha_hat=0.0, prior_term=prior_term, norm_reward=False,
+                                  total_timesteps=12_288, num_steps=2048, num_minibatches=8, update_epochs=10,
+                                  eval_episodes=0))
+    before, after = episode_lengths(ro[0]).mean(), np.concatenate([episode_lengths(r) for r in ro[-2:]]).mean()
+    if prior_term == "literal":
+        assert after < 0.5 * before, (before, after)
+    else:
+        assert after > 0.9 * before, (before, after)
