@@ -251,8 +251,8 @@ def check_finite(iteration, step, **quantities):
     for name, value in quantities.items():
         bad = value[~torch.isfinite(value)]
         if len(bad):
-            raise Diverged(f"training diverged at iteration {iteration} (step {step}): the {name.replace('_', ' ')} is "
-                           f"{bad[0].item()}; no checkpoint written (a smaller --learning-rate may help)")
+            raise Diverged(f"training diverged at iteration {iteration} (step {step}): the {name.replace('_', ' ')} became "
+                           f"{bad[0].item()}; no checkpoint written (a smaller --learning-rate or reward scale may help)")
 
 
 def save_checkpoint(path, payload):

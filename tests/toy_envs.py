@@ -44,3 +44,17 @@ def counter_addon(obs):
 def cart_right(obs):
     """Add-on reward for InvertedPendulum: move the cart to the right (obs[0] is the cart position)."""
     return float(obs[0])
+
+
+# Broken add-on tasks, as a user might write them (the runs must stop with one line naming them).
+def addon_nan_at_third_step(obs):
+    """Fine until the counter reaches 3, then nan."""
+    return float("nan") if obs[0] == 3 else 0.0
+
+
+def addon_string(obs):
+    return "fast"
+
+
+def addon_raises(obs):
+    return obs[99]  # an index past the end of the observation: IndexError
