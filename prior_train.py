@@ -52,6 +52,8 @@ def main(argv=None):
     try:
         if os.path.exists(out) and not args.force:
             raise soft.UserError(f"{out} exists: pass --force to replace it, or --out to write elsewhere")
+        if os.path.isdir(out):
+            raise soft.UserError(f"--out {out} is a folder: give the checkpoint's file name")
         soft.check_args(args)
         soft.make_env(base_env_id).close()  # fail on a bad env id before anything else
         try:
@@ -82,7 +84,7 @@ def main(argv=None):
     except (soft.UserError, TaskError) as e:  # TaskError: the add-on task failed (user code), named in one line
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    except soft.Diverged as e:
+    except (soft.Diverged, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -125,8 +125,8 @@ def check_args(args):
         raise UserError(f"--seed must lie in [0, 2**32), got {args.seed}")  # numpy's seeding range
     if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
-    if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.eval_episodes < 0:
-        raise UserError("--num-minibatches and --update-epochs must be positive, --eval-episodes >= 0")
+    if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
+        raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
     args.batch_size = args.num_envs * args.num_steps
     if args.batch_size % args.num_minibatches:
         raise UserError(f"--num-minibatches {args.num_minibatches} does not divide the batch "
@@ -143,6 +143,8 @@ def check_args(args):
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
     if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
         raise UserError("--gamma and --gae-lambda must lie in [0, 1]")
+    if args.target_kl is not None and args.target_kl <= 0:  # would cut every update to one epoch
+        raise UserError(f"--target-kl must be positive, got {args.target_kl}")
 
 
 def make_env(env_id, **kwargs):
@@ -615,7 +617,7 @@ def main(argv=None):
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    except Diverged as e:
+    except (Diverged, OSError) as e:  # OSError: a --runs-dir that is a file, a full disk: one line, not a traceback
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

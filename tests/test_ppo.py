@@ -210,6 +210,8 @@ def test_capture_video_saves_the_first_evaluation_episode_as_a_gif(tmp_path):
      "smallest valid value is 128"),
     (["--num-steps", "64", "--num-minibatches", "64", "--total-timesteps", "64"], "--norm-adv needs minibatches of 2"),
     (["--seed", "-1"], "--seed must lie in [0, 2**32)"),
+    (["--torch-threads", "0"], "--torch-threads must be positive"),
+    (["--target-kl", "-0.1"], "--target-kl must be positive"),
 ])
 def test_bad_input_gets_one_line_error(tmp_path, argv, message):
     out = run_script(*argv, "--runs-dir", str(tmp_path))
@@ -234,6 +236,13 @@ def test_learns_inverted_pendulum(tmp_path):
     summary = ppo.train(ppo.Args(env_id="InvertedPendulum-v4", total_timesteps=30720, runs_dir=str(tmp_path),
                                  progress=False, eval_episodes=5))
     assert summary["eval"]["return_mean"] >= 500, summary["eval"]
+
+
+def test_runs_dir_that_is_a_file_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("")
+    out = run_script("--env-id", "InvertedPendulum-v4", "--runs-dir", str(tmp_path / "file"))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[-1].startswith("error: [Errno 20] Not a directory"), out.stderr
 
 
 def test_divergence_stops_with_exit_1_and_writes_no_checkpoint(tmp_path):

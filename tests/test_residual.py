@@ -282,3 +282,10 @@ def test_prior_train_tries_the_addon_task_before_training(tmp_path, capsys):
                                              "--out", str(tmp_path / "p.pt"), "--runs-dir", str(tmp_path / "runs")], capsys)
     assert code == 2 and len(err) == 1 and "'tests.toy_envs:addon_raises': its reward at step 1" in err[0], err
     assert not (tmp_path / "runs").exists() and not (tmp_path / "p.pt").exists()
+
+
+def test_prior_train_refuses_a_folder_as_out(tmp_path, capsys):
+    code, err = main_exit(prior_train.main, [*COUNTER, "--out", str(tmp_path), "--force", "--runs-dir", str(tmp_path / "runs")],
+                          capsys)
+    assert code == 2 and err == [f"error: --out {tmp_path} is a folder: give the checkpoint's file name"]
+    assert not (tmp_path / "runs").exists()
