@@ -8,6 +8,7 @@ Add your own task without touching an algorithm file, either way:
   * registry entry: `addon_tasks.TASKS["Swimmer"] = AddonTask(...)` in a module you import, or
   * command line: `--addon-task my_module:my_function`, where `my_function(obs) -> float` is the add-on
     reward (its metric is then the mean add-on reward per step) or `my_function` is an `AddonTask`.
+A reward or metric must be one finite number: anything else, or an exception, stops the run (TaskFailed).
 """
 import importlib
 import math
@@ -59,7 +60,8 @@ def get_task(env_id: str, spec: Optional[str] = None) -> AddonTask:
         try:
             obj = getattr(importlib.import_module(module_name), attr)
         except Exception as e:  # the user's module may fail to import in any way: one line, not our traceback
-            raise TaskError(f"cannot load add-on task {spec!r} ({type(e).__name__}: {e}); expected module:function") from None
+            raise TaskError(f"cannot load add-on task {spec!r} ({type(e).__name__}: {e}); expected module:function, "
+                            "the module in the scripts' folder or on PYTHONPATH") from None
         if isinstance(obj, AddonTask):
             return obj
         if not callable(obj):
