@@ -108,6 +108,7 @@ def test_non_finite_alpha_is_refused(tmp_path):
     assert out.stderr.strip() == "error: --alpha must be a finite number, got nan"
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")  # expected here
 def test_a_reward_scale_that_overflows_stops_training_unsaved(tmp_path):
     # alpha * log pi overflows float32: the rollout rewards are inf, the value loss with them
     args = soft.Args(env_id="Counter-v0", total_timesteps=128, num_steps=64, num_minibatches=4, update_epochs=2,
