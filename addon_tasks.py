@@ -8,8 +8,14 @@ Add your own task without touching an algorithm file, either way:
   * registry entry: `addon_tasks.TASKS["Swimmer"] = AddonTask(...)` in a module you import, or
   * command line: `--addon-task my_module:my_function`, where `my_function(obs) -> float` is the add-on
     reward (its metric is then the mean add-on reward per step) or `my_function` is an `AddonTask`.
+A reward or metric must be one finite number: anything else, or an exception, stops the run (TaskFailed).
 """
 import importlib
+import math
+import numbers
+import os
+import reprlib
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
@@ -43,14 +49,19 @@ class TaskError(ValueError):
     """No task for this env, or a `module:function` that cannot be loaded."""
 
 
+class TaskFailed(TaskError):
+    """The task's code raised or returned something other than a finite number, during a step."""
+
+
 def get_task(env_id: str, spec: Optional[str] = None) -> AddonTask:
     """The task named by `spec` ("module:function") if given, else the registered task for `env_id`."""
     if spec:
         module_name, _, attr = spec.partition(":")
         try:
             obj = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError, ValueError) as e:
-            raise TaskError(f"cannot load add-on task {spec!r} ({e}); expected module:function") from None
+        except Exception as e:  # the user's module may fail to import in any way: one line, not our traceback
+            raise TaskError(f"cannot load add-on task {spec!r} ({type(e).__name__}: {e}); expected module:function, "
+                            "the module in the scripts' folder or on PYTHONPATH") from None
         if isinstance(obj, AddonTask):
             return obj
         if not callable(obj):
@@ -63,20 +74,40 @@ def get_task(env_id: str, spec: Optional[str] = None) -> AddonTask:
     return TASKS[name]
 
 
-class AddonRewardWrapper(gym.Wrapper):
+class AddonRewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Replaces the env's reward by the add-on reward ("addon"), basic + add-on ("total") or keeps it ("basic").
-    Every step's info carries `basic_reward`, `addon_reward` and `addon_metric`, whatever the mode."""
+    Every step's info carries `basic_reward`, `addon_reward` and `addon_metric`, whatever the mode.
+    A task that raises or returns anything but a finite number stops the run with TaskFailed (one line)."""
 
     def __init__(self, env, task: AddonTask, reward: str = "addon"):
-        super().__init__(env)
+        # recorded so that env.spec can re-create the wrapper (Gymnasium's convention; check_env relies on it)
+        gym.utils.RecordConstructorArgs.__init__(self, task=task, reward=reward)
+        gym.Wrapper.__init__(self, env)
         if reward not in ("addon", "total", "basic"):
             raise ValueError(f"reward must be addon, total or basic, not {reward!r}")
-        self.task, self.mode = task, reward
+        self.task, self.mode, self.steps = task, reward, 0
+
+    def _call(self, what, obs):
+        """The task's `what` ("reward" or "metric") at obs, as a float; TaskFailed names the task, step and value."""
+        where = f"add-on task {self.task.name!r}: its {what} at step {self.steps} of this env"
+        try:
+            value = getattr(self.task, what)(obs)
+        except Exception as e:  # the user's code: one line that points into it, not a traceback of ours
+            frame = traceback.extract_tb(e.__traceback__)[-1]
+            raise TaskFailed(f"{where} raised {type(e).__name__}: {e} "
+                             f"({os.path.basename(frame.filename)}:{frame.lineno})") from e
+        is_number = isinstance(value, numbers.Real) or (
+            isinstance(value, (np.ndarray, np.generic)) and np.shape(value) == () and np.asarray(value).dtype.kind in "biuf")
+        if not is_number or not math.isfinite(value):
+            raise TaskFailed(f"{where} returned {reprlib.repr(value)} ({type(value).__name__}); "
+                             "it must return one finite number")
+        return float(value)
 
     def step(self, action):
         obs, basic, terminated, truncated, info = self.env.step(action)
-        addon = float(self.task.reward(obs))
-        info = dict(info, basic_reward=float(basic), addon_reward=addon, addon_metric=float(self.task.metric(obs)))
+        self.steps += 1
+        addon = self._call("reward", obs)
+        info = dict(info, basic_reward=float(basic), addon_reward=addon, addon_metric=self._call("metric", obs))
         reward = {"addon": addon, "total": float(basic) + addon, "basic": float(basic)}[self.mode]
         return obs, reward, terminated, truncated, info
 

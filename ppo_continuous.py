@@ -7,7 +7,7 @@ import random
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
 import gymnasium as gym
@@ -109,22 +109,39 @@ class UserError(Exception):
     """Bad input: reported as one line on stderr and exit status 2, never a traceback."""
 
 
+class Diverged(Exception):
+    """Training produced nan or inf: reported as one line and exit status 1, and no checkpoint is written."""
+
+
 def check_args(args):
+    for field in fields(args):  # every float flag, Optional ones included: nan passes any range check below
+        value = getattr(args, field.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"--{field.name.replace('_', '-')} must be a finite number, got {value}")
+    if not 0 <= args.seed < 2**32:
+        raise UserError(f"--seed must lie in [0, 2**32), got {args.seed}")  # numpy's seeding range
     if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
-    if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.eval_episodes < 0:
-        raise UserError("--num-minibatches and --update-epochs must be positive, --eval-episodes >= 0")
+    if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
+        raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
     args.batch_size = args.num_envs * args.num_steps
     if args.batch_size % args.num_minibatches:
         raise UserError(f"--num-minibatches {args.num_minibatches} does not divide the batch "
                         f"(num_envs * num_steps = {args.batch_size})")
     args.minibatch_size = args.batch_size // args.num_minibatches
-    args.num_iterations = max(1, args.total_timesteps // args.batch_size)
+    if args.norm_adv and args.minibatch_size < 2:
+        raise UserError("--norm-adv needs minibatches of 2 or more samples (the std of one is nan): lower --num-minibatches")
+    if args.total_timesteps < args.batch_size:
+        raise UserError(f"--total-timesteps {args.total_timesteps} is less than one batch: the smallest valid value is "
+                        f"{args.batch_size} (--num-envs x --num-steps)")
+    args.num_iterations = args.total_timesteps // args.batch_size
     for name in ("learning_rate", "clip_coef", "ent_coef", "vf_coef", "max_grad_norm", "clip_obs", "clip_reward"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
     if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
         raise UserError("--gamma and --gae-lambda must lie in [0, 1]")
+    if args.target_kl is not None and args.target_kl <= 0:  # would cut every update to one epoch
+        raise UserError(f"--target-kl must be positive, got {args.target_kl}")
 
 
 def make_env(env_id, **kwargs):
@@ -231,6 +248,15 @@ def compute_gae(rewards, values, dones, next_value, gamma, gae_lambda):
     return advantages, advantages + values
 
 
+def check_finite(iteration, step, **quantities):
+    """Raises Diverged naming the first quantity (a tensor) that holds nan or inf."""
+    for name, value in quantities.items():
+        bad = value[~torch.isfinite(value)]
+        if len(bad):
+            raise Diverged(f"training diverged at iteration {iteration} (step {step}): the {name.replace('_', ' ')} became "
+                           f"{bad[0].item()}; no checkpoint written (a smaller --learning-rate or reward scale may help)")
+
+
 def save_checkpoint(path, payload):
     """Atomic write: a crash mid-save leaves the old file (if any) intact, never a half-written one."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -253,7 +279,23 @@ def load_checkpoint(path):
     missing = [k for k in CHECKPOINT_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
     if missing:
         raise UserError(f"checkpoint {path} lacks {', '.join(missing)}")
+    # the loaded weights and statistics only: other entries (evaluations) may hold a legitimate nan
+    bad = nonfinite({k: v for k, v in ckpt.items() if k in ("actor", "critic", "obs_rms", "alpha")})
+    if bad:
+        raise UserError(f"checkpoint {path} holds nan or inf (in {', '.join(bad[:3])}): it comes from a diverged run")
     return ckpt
+
+
+def nonfinite(tree, prefix=""):
+    """Names of the tensors and floats in a nested dict that hold nan or inf."""
+    names = []
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            names += nonfinite(value, f"{prefix}{key}.")
+        elif (isinstance(value, torch.Tensor) and value.is_floating_point() and not torch.isfinite(value).all()) or (
+                isinstance(value, float) and not math.isfinite(value)):
+            names.append(f"{prefix}{key}")
+    return names
 
 
 def agent_from_checkpoint(ckpt):
@@ -461,7 +503,7 @@ def train(args, inspect=None):
         b_values = torch.from_numpy(values.reshape(-1)).to(device)
 
         # Optimizing the policy and value network
-        clipfracs = []
+        clipfracs, losses, grad_norms = [], [], []
         for epoch in range(args.update_epochs):
             b_inds = torch.from_numpy(rng.permutation(args.batch_size)).to(device)
             for start in range(0, args.batch_size, args.minibatch_size):
@@ -499,11 +541,15 @@ def train(args, inspect=None):
 
                 optimizer.zero_grad()
                 loss.backward()
-                nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm, foreach=True)
+                grad_norms.append(nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm, foreach=True))
+                losses.append(loss.detach())
                 optimizer.step()
 
             if args.target_kl is not None and approx_kl > args.target_kl:
                 break
+        # checked once per iteration, not per minibatch (each check syncs): a diverged run stops here, unsaved
+        check_finite(iteration, global_step, loss=torch.stack(losses), gradient_norm=torch.stack(grad_norms),
+                     parameters=nn.utils.parameters_to_vector(agent.parameters()))
 
         y_pred, y_true = values.reshape(-1), returns.reshape(-1)
         var_y = np.var(y_true)
@@ -560,6 +606,9 @@ def main(argv=None):
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except (Diverged, OSError) as e:  # OSError: a --runs-dir that is a file, a full disk: one line, not a traceback
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved for this run (existing files untouched)", file=sys.stderr)
         sys.exit(130)

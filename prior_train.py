@@ -20,7 +20,7 @@ import tyro
 
 import residual_ppo_continuous as residual
 import soft_ppo_continuous as soft
-from addon_tasks import TaskError, get_task, register_task_env
+from addon_tasks import AddonRewardWrapper, TaskError, get_task, register_task_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -111,6 +111,8 @@ def main(argv=None):
             return
         if os.path.exists(out) and not args.force:
             raise soft.UserError(f"{out} exists: pass --force to replace it, or --out to write elsewhere")
+        if os.path.isdir(out):
+            raise soft.UserError(f"--out {out} is a folder: give the checkpoint's file name")
         soft.check_args(args)
         soft.make_env(base_env_id).close()  # fail on a bad env id before anything else
         try:
@@ -119,11 +121,16 @@ def main(argv=None):
             if args.reward == "total":
                 raise soft.UserError(str(e)) from None
             task = None  # a prior for an env without add-on task: fine, evaluated on its basic reward only
+        if task is not None:  # one step of the add-on task now: a broken one fails in seconds, not after training
+            probe = AddonRewardWrapper(soft.make_env(base_env_id), task)
+            probe.reset(seed=args.seed)
+            probe.step(probe.action_space.sample())
+            probe.close()
         if args.reward == "total":
             args.env_id = register_task_env(base_env_id, "total", args.addon_task)
         args.save_model = True
         summary = soft.train(args)
-        ckpt = soft.load_checkpoint(summary["checkpoint"])
+        ckpt = soft.load_checkpoint(summary["checkpoint"])  # refuses nan/inf weights: no nan prior is ever written
         if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
             out = f"{out}.new-{summary['run_name']}"
         ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id, alpha=args.alpha)
@@ -135,9 +142,12 @@ def main(argv=None):
             with open(summary_path, "w") as f:  # the run's summary gets the same task evaluation, for the reports
                 json.dump(dict(summary, eval_task=ckpt["eval_task"], prior_path=out), f, indent=1)
         soft.save_checkpoint(out, ckpt)
-    except soft.UserError as e:
+    except (soft.UserError, TaskError) as e:  # TaskError: the add-on task failed (user code), named in one line
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except (soft.Diverged, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("\ninterrupted: no prior written (existing files untouched)", file=sys.stderr)
         sys.exit(130)

@@ -1,10 +1,14 @@
 """Add-on tasks: each reward and metric against hand-computed values from known MuJoCo states, -v4 and -v5."""
+import sys
+
 import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 import addon_tasks
-from addon_tasks import AddonRewardWrapper, TaskError, get_task
+import tests.toy_envs  # noqa: F401
+from addon_tasks import AddonRewardWrapper, TaskError, TaskFailed, get_task
 
 
 def state_obs(env_id, set_state):
@@ -98,3 +102,65 @@ def test_evaluate_on_task_sums_per_episode():
     # 5 steps, obs[0] = 1..5 after each step: add-on 0.5 * 15 = 7.5, basic 5, metric mean 0.5 * 3 = 1.5
     assert out["basic_return"] == [5.0, 5.0] and out["addon_return_mean"] == 7.5
     assert out["total_return_mean"] == 12.5 and out["addon_metric_mean"] == 1.5 and out["length"] == [5, 5]
+
+
+@pytest.mark.parametrize("name", sorted(addon_tasks.TASKS))
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_wrapper_passes_gymnasiums_env_checker(name, version):
+    # the render check is skipped: "human" mode needs a display; the close check still re-creates the
+    # wrapper from env.spec, which needs the recorded constructor arguments
+    env = AddonRewardWrapper(gym.make(f"{name}-{version}"), addon_tasks.TASKS[name], reward="total")
+    with pytest.warns(UserWarning):  # Gymnasium's own notes on wrapped envs and infinite bounds, nothing of ours
+        check_env(env, skip_render_check=True)
+    again = env.spec.make()
+    assert isinstance(again, AddonRewardWrapper) and again.task == env.task and again.mode == "total"
+
+
+def counter_with(reward, metric=None):
+    task = addon_tasks.AddonTask("my task", reward, metric or (lambda o: 0.0), "m")
+    env = AddonRewardWrapper(gym.make("tests.toy_envs:Counter-v0"), task)
+    env.reset(seed=0)
+    return env
+
+
+@pytest.mark.parametrize("value, shown", [
+    (float("nan"), "nan (float)"), (float("inf"), "inf (float)"), (np.float32("-inf"), "-inf) (float32)"),
+    ("fast", "'fast' (str)"), (None, "None (NoneType)"), (np.ones(2), "array([1., 1.]) (ndarray)"),
+])
+def test_task_returning_a_non_finite_or_non_number_stops_with_one_line(value, shown):
+    for reward, metric in ((lambda o: value, None), (lambda o: 1.0, lambda o: value)):
+        with pytest.raises(TaskFailed) as e:
+            counter_with(reward, metric).step(np.zeros(1, np.float32))
+        what = "reward" if metric is None else "metric"
+        assert f"add-on task 'my task': its {what} at step 1 of this env returned " in str(e.value)
+        assert f"{shown}; it must return one finite number" in str(e.value)
+        assert "\n" not in str(e.value) and isinstance(e.value, TaskError)
+
+
+def test_task_that_raises_is_named_with_the_step_and_the_line():
+    env = AddonRewardWrapper(gym.make("tests.toy_envs:Counter-v0"), get_task("Counter-v0", "tests.toy_envs:addon_raises"))
+    env.reset(seed=0)
+    with pytest.raises(TaskFailed, match=r"'tests.toy_envs:addon_raises': its reward at step 1 of this env raised "
+                                         r"IndexError: .* \(toy_envs.py:\d+\)$"):
+        env.step(np.zeros(1, np.float32))
+    late = AddonRewardWrapper(gym.make("tests.toy_envs:Counter-v0"),
+                              get_task("Counter-v0", "tests.toy_envs:addon_nan_at_third_step"))
+    late.reset(seed=0)
+    late.step(np.zeros(1, np.float32))
+    late.step(np.zeros(1, np.float32))
+    with pytest.raises(TaskFailed, match="at step 3 of this env returned nan"):
+        late.step(np.zeros(1, np.float32))
+
+
+def test_any_real_number_type_is_accepted():
+    for value in (2, 2.5, np.float32(2.5), np.int64(2), np.array(2.5), np.bool_(True), True):
+        _, reward, *_, info = counter_with(lambda o, v=value: v).step(np.zeros(1, np.float32))
+        assert reward == float(value) and type(reward) is float and type(info["addon_reward"]) is float
+
+
+def test_module_that_fails_to_import_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "broken_task_module.py").write_text("raise RuntimeError('oops at import')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(TaskError, match="cannot load add-on task 'broken_task_module:f' \\(RuntimeError: oops at import\\)"):
+        get_task("Hopper-v4", "broken_task_module:f")
+    sys.modules.pop("broken_task_module", None)

@@ -202,6 +202,16 @@ def test_capture_video_saves_the_first_evaluation_episode_as_a_gif(tmp_path):
     (["--total-timesteps", "0"], "positive"),
     (["--num-minibatches", "3"], "does not divide"),
     (["--learning-rate", "-1"], "non-negative"),
+    (["--learning-rate", "inf"], "--learning-rate must be a finite number, got inf"),
+    (["--gamma", "nan"], "--gamma must be a finite number, got nan"),
+    (["--target-kl", "nan"], "--target-kl must be a finite number"),  # an Optional[float] flag
+    (["--total-timesteps", "100"], "less than one batch: the smallest valid value is 2048"),
+    (["--num-envs", "2", "--num-steps", "64", "--num-minibatches", "4", "--total-timesteps", "127"],
+     "smallest valid value is 128"),
+    (["--num-steps", "64", "--num-minibatches", "64", "--total-timesteps", "64"], "--norm-adv needs minibatches of 2"),
+    (["--seed", "-1"], "--seed must lie in [0, 2**32)"),
+    (["--torch-threads", "0"], "--torch-threads must be positive"),
+    (["--target-kl", "-0.1"], "--target-kl must be positive"),
 ])
 def test_bad_input_gets_one_line_error(tmp_path, argv, message):
     out = run_script(*argv, "--runs-dir", str(tmp_path))
@@ -226,3 +236,45 @@ def test_learns_inverted_pendulum(tmp_path):
     summary = ppo.train(ppo.Args(env_id="InvertedPendulum-v4", total_timesteps=30720, runs_dir=str(tmp_path),
                                  progress=False, eval_episodes=5))
     assert summary["eval"]["return_mean"] >= 500, summary["eval"]
+
+
+def test_runs_dir_that_is_a_file_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("")
+    out = run_script("--env-id", "InvertedPendulum-v4", "--runs-dir", str(tmp_path / "file"))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[-1].startswith("error: [Errno 20] Not a directory"), out.stderr
+
+
+def test_divergence_stops_with_exit_1_and_writes_no_checkpoint(tmp_path):
+    # an absurd learning rate blows the weights up in the first update
+    out = run_script("--env-id", "tests.toy_envs:Counter-v0", "--learning-rate", "1e10", "--total-timesteps", "256",
+                     "--num-steps", "64", "--num-minibatches", "4", "--save-model", "--runs-dir", str(tmp_path))
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "training diverged at iteration 1 (step 64): the loss became nan" in errors[0], out.stderr
+    (run_dir,) = list(tmp_path.iterdir())  # only the TensorBoard events, which show how it went
+    assert not (run_dir / "agent.pt").exists() and not (run_dir / "summary.json").exists()
+    assert all(p.name.startswith("events.out.tfevents") for p in run_dir.iterdir())
+
+
+def test_check_finite_names_the_quantity():
+    ppo.check_finite(2, 128, loss=torch.ones(3), gradient_norm=torch.zeros(3))
+    with pytest.raises(ppo.Diverged, match=r"iteration 2 \(step 128\): the gradient norm became inf"):
+        ppo.check_finite(2, 128, loss=torch.ones(3), gradient_norm=torch.tensor([1.0, float("inf")]))
+    with pytest.raises(ppo.Diverged, match="the parameters became nan"):
+        ppo.check_finite(2, 128, parameters=torch.tensor([1.0, float("nan")]))
+
+
+def test_load_checkpoint_refuses_nan_weights(tmp_path):
+    summary = ppo.train(tiny_args(tmp_path, save_model=True, eval_episodes=0))
+    ckpt = torch.load(summary["checkpoint"], weights_only=True)
+    ckpt["actor"]["actor_mean"]["0.weight"][0, 0] = float("nan")
+    ckpt["eval"] = {"return_mean": float("nan")}  # not a weight: tolerated
+    torch.save(ckpt, tmp_path / "nan.pt")
+    with pytest.raises(ppo.UserError, match=r"holds nan or inf \(in actor.actor_mean.0.weight\)"):
+        ppo.load_checkpoint(str(tmp_path / "nan.pt"))
+    ckpt["actor"]["actor_mean"]["0.weight"][0, 0] = 0.0
+    ckpt["obs_rms"]["var"][0] = float("inf")
+    torch.save(ckpt, tmp_path / "inf.pt")
+    with pytest.raises(ppo.UserError, match="obs_rms.var"):
+        ppo.load_checkpoint(str(tmp_path / "inf.pt"))

@@ -151,8 +151,12 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
     foreign = tmp_path / "foreign.pt"
     ckpt = torch.load(hopper_prior, weights_only=True)
     torch.save(dict(ckpt, env_id="Walker2d-v4"), foreign)  # claims Walker2d, has Hopper's shapes
+    ckpt = copy.deepcopy(ckpt)
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(open(hopper_prior, "rb").read()[:500])
+    nan_prior = tmp_path / "nan.pt"  # what a diverged run would have saved, made by hand
+    ckpt["actor"]["actor_logstd"][0, 1] = float("nan")
+    torch.save(ckpt, nan_prior)
     before = digest(hopper_prior)
     cases = [
         (["--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "none.pt")], "prior_train.py --env-id Hopper-v4"),
@@ -162,6 +166,12 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
         (["--env-id", "Swimmer-v4"], "no add-on task"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "0.1", "--alpha-hat", "0.1"], "either"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "-1"], "non-negative"),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "nan"],
+         "--omega-prime must be a finite number, got nan"),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "inf"], "--kl-coef must be a finite number"),
+        (["--env-id", "Hopper-v4", "--prior-path", str(nan_prior)], f"checkpoint {nan_prior} holds nan or inf (in actor."),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--addon-task", "tests.toy_envs:addon_string"],
+         "add-on task 'tests.toy_envs:addon_string': its reward at step 1 of this env returned 'fast' (str)"),
     ]
     for argv, message in cases:
         out = run_residual(*argv, "--runs-dir", str(tmp_path / "runs"))
@@ -281,3 +291,60 @@ def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(t
         assert after < 0.5 * before, (before, after)
     else:
         assert after > 0.9 * before, (before, after)
+
+
+def main_exit(main, argv, capsys):
+    """Runs a script's main in this process: its exit status and its stderr lines."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    return e.value.code, capsys.readouterr().err.splitlines()
+
+
+COUNTER = ["--env-id", "Counter-v0", "--total-timesteps", "128", "--num-steps", "64", "--num-minibatches", "4",
+           "--no-progress"]
+
+
+@pytest.mark.parametrize("task, eval_episodes, message", [
+    ("addon_nan_at_third_step", "0", "its reward at step 3 of this env returned nan (float)"),  # fails in a rollout
+    ("addon_raises", "2", "its reward at step 1 of this env raised IndexError: index 99 is out of bounds"),  # in eval
+])
+def test_failing_addon_task_stops_residual_with_one_line(tmp_path, counter_prior, capsys, task, eval_episodes, message):
+    code, err = main_exit(residual.main, [*COUNTER, "--prior-path", counter_prior, "--addon-task", f"tests.toy_envs:{task}",
+                                          "--eval-episodes", eval_episodes, "--runs-dir", str(tmp_path)], capsys)
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"error: add-on task 'tests.toy_envs:{task}': ")
+    assert message in err[0]
+
+
+def test_diverged_residual_run_exits_1_and_saves_nothing(tmp_path, counter_prior, capsys):
+    code, err = main_exit(residual.main, [*COUNTER, "--prior-path", counter_prior, "--addon-task",
+                                          "tests.toy_envs:counter_addon", "--learning-rate", "1e10", "--save-model",
+                                          "--runs-dir", str(tmp_path)], capsys)
+    assert code == 1 and len(err) == 1 and err[0].startswith("error: training diverged at iteration 1 (step 64): ")
+    (run_dir,) = list(tmp_path.iterdir())
+    assert not (run_dir / "agent.pt").exists() and not (run_dir / "summary.json").exists()
+
+
+def test_prior_train_never_writes_a_diverged_prior(tmp_path, counter_prior, capsys):
+    fresh, existing = tmp_path / "fresh.pt", tmp_path / "existing.pt"
+    existing.write_bytes(open(counter_prior, "rb").read())
+    before = digest(existing)
+    for out, force in ((fresh, []), (existing, ["--force"])):
+        code, err = main_exit(prior_train.main, [*COUNTER, "--learning-rate", "1e10", "--out", str(out), *force,
+                                                 "--runs-dir", str(tmp_path / "runs")], capsys)
+        assert code == 1 and len(err) == 1 and "training diverged at iteration 1" in err[0], err
+    assert not fresh.exists() and digest(existing) == before
+    assert not list(tmp_path.glob("*.tmp.*")) and not list((tmp_path / "runs").glob("*/agent.pt"))
+
+
+def test_prior_train_tries_the_addon_task_before_training(tmp_path, capsys):
+    code, err = main_exit(prior_train.main, [*COUNTER, "--addon-task", "tests.toy_envs:addon_raises",
+                                             "--out", str(tmp_path / "p.pt"), "--runs-dir", str(tmp_path / "runs")], capsys)
+    assert code == 2 and len(err) == 1 and "'tests.toy_envs:addon_raises': its reward at step 1" in err[0], err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "p.pt").exists()
+
+
+def test_prior_train_refuses_a_folder_as_out(tmp_path, capsys):
+    code, err = main_exit(prior_train.main, [*COUNTER, "--out", str(tmp_path), "--force", "--runs-dir", str(tmp_path / "runs")],
+                          capsys)
+    assert code == 2 and err == [f"error: --out {tmp_path} is a folder: give the checkpoint's file name"]
+    assert not (tmp_path / "runs").exists()

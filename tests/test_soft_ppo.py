@@ -99,3 +99,21 @@ def test_soft_ppo_learns_inverted_pendulum(tmp_path):
     summary = soft.train(soft.Args(env_id="InvertedPendulum-v4", total_timesteps=30720, runs_dir=str(tmp_path),
                                    progress=False, eval_episodes=5, alpha=0.01))
     assert summary["eval"]["return_mean"] >= 500, summary["eval"]
+
+
+def test_non_finite_alpha_is_refused(tmp_path):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "soft_ppo_continuous.py"), "--alpha", "nan",
+                          "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == "error: --alpha must be a finite number, got nan"
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")  # expected here
+def test_a_reward_scale_that_overflows_stops_training_unsaved(tmp_path):
+    # alpha * log pi overflows float32: the rollout rewards are inf, the value loss with them
+    args = soft.Args(env_id="Counter-v0", total_timesteps=128, num_steps=64, num_minibatches=4, update_epochs=2,
+                     runs_dir=str(tmp_path), progress=False, eval_episodes=0, alpha=1e38, save_model=True)
+    with pytest.raises(soft.Diverged, match=r"iteration 1 \(step 64\): the loss became"):
+        soft.train(args)
+    (run_dir,) = list(tmp_path.iterdir())
+    assert not (run_dir / "agent.pt").exists() and not (run_dir / "summary.json").exists()

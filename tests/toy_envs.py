@@ -72,3 +72,17 @@ gym.register("Ledge-v0", entry_point=LedgeEnv, max_episode_steps=50)
 def zero_addon(obs):
     """No add-on reward: only the prior's and the entropy's log-prob terms drive the learner."""
     return 0.0
+
+
+# Broken add-on tasks, as a user might write them (the runs must stop with one line naming them).
+def addon_nan_at_third_step(obs):
+    """Fine until the counter reaches 3, then nan."""
+    return float("nan") if obs[0] == 3 else 0.0
+
+
+def addon_string(obs):
+    return "fast"
+
+
+def addon_raises(obs):
+    return obs[99]  # an index past the end of the observation: IndexError
