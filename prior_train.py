@@ -51,7 +51,7 @@ def evaluate_prior(ckpt, env_id, task, episodes, seed):
     return residual.evaluate(prior.agent, prior.normalizer, env_id, episodes, seed, task)
 
 
-MEASURED = ("basic_return_scale", "advantage_temperature", "advantage_temperature_stderr", "entropy")
+MEASURED = ("basic_return_scale", "basic_reward_mean", "advantage_temperature", "advantage_temperature_stderr", "entropy")
 
 
 @torch.inference_mode()
@@ -60,6 +60,8 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     trainer sees (Residual PPO has no access to r):
     - basic_return_scale: the std of the discounted basic return, as the running reward normaliser computes it;
       `--addon-scale prior` divides r_R by it, so r_R lives in the prior's normalised basic-reward units.
+    - basic_reward_mean: the mean basic reward per step under the prior (`--prior-term matched` adds it, over
+      basic_return_scale, so the stand-in for r has r's mean under the prior).
     - advantage_temperature: the least-squares slope of the prior's advantage (r / scale units) on
       log pi_prior(a|s) + H(pi_prior): the alpha for which alpha * (log pi + H) best matches the advantage, i.e.
       the temperature at which the prior looks soft-optimal (RQL assumes it equals the training alpha).
@@ -92,7 +94,8 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     xc = xs - xs.mean()
     slope = float((xc * residuals).sum() / (xc**2).sum())
     stderr = float(np.std(residuals - slope * xc) / (np.std(xs) * np.sqrt(steps)))
-    return {"basic_return_scale": scale, "advantage_temperature": slope, "advantage_temperature_stderr": stderr,
+    return {"basic_return_scale": scale, "basic_reward_mean": float(rewards.mean()),
+            "advantage_temperature": slope, "advantage_temperature_stderr": stderr,
             "entropy": prior.entropy, "measure_steps": steps}
 
 
