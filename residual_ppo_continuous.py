@@ -88,7 +88,8 @@ class Args:
     addon_task: Optional[str] = None
     """add-on task as module:function (default: the env's task in addon_tasks.py)"""
     omega_prime: Optional[float] = None
-    """weight of log pi_prior in the reward, normalised-reward units (default: the prior's alpha, i.e. omega = 1)"""
+    """weight of the prior term in the reward, in the prior's normalised basic-reward units (default 0.03, one value
+    for every env: the README's rule, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
     prior_term: Literal["centred", "literal", "matched"] = "centred"
@@ -99,9 +100,9 @@ class Args:
     entropy_term: Literal["literal", "centred"] = "literal"
     """literal: -alpha_hat * log pi_theta (the paper); centred: -alpha_hat * (log pi_theta + H(pi_theta)),
     zero-mean under the learner's own actions"""
-    addon_scale: Literal["running", "prior"] = "running"
-    """running: r_R divided by its running return std (as any reward here); prior: by the prior's basic-return
-    std (frozen, from the checkpoint), so r_R and omega' * log pi_prior share the prior's basic-reward units"""
+    addon_scale: Literal["prior", "running"] = "prior"
+    """prior: r_R divided by the prior's basic-return std (frozen, measured by prior_train.py), so r_R and the prior
+    term share the prior's normalised basic-reward units; running: by r_R's own running return std"""
     kl_coef: Optional[float] = None
     """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef and both
     log-prob terms literal: its mean, -kl_coef * KL, is already zero at the prior)"""
@@ -168,6 +169,7 @@ def check_args(args):
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
         args.prior_term = args.entropy_term = "literal"
+    args.omega_prime = 0.03 if args.omega_prime is None else args.omega_prime  # the README's rule, "Choosing omega'"
     for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef", "max_grad_norm",
                  "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
@@ -461,11 +463,9 @@ def train(args, inspect=None):
     envs = [make_env(args.env_id, task) for _ in range(args.num_envs)]
     args.prior_path = args.prior_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "priors", f"{args.env_id}.pt")
     prior_ckpt = load_prior(args.prior_path, args.env_id, envs[0].observation_space.shape, envs[0].action_space.shape)
-    if (args.omega_prime is None or args.alpha_hat is None) and "alpha" not in prior_ckpt:
-        raise UserError(f"prior {args.prior_path} records no alpha: pass --omega-prime and --alpha-hat")
-    # RQL defaults: omega' = omega * alpha_prior with omega = 1, and the prior's own temperature.
-    args.omega_prime = prior_ckpt["alpha"] if args.omega_prime is None else args.omega_prime
-    args.alpha_hat = prior_ckpt["alpha"] if args.alpha_hat is None else args.alpha_hat
+    if args.alpha_hat is None and "alpha" not in prior_ckpt:
+        raise UserError(f"prior {args.prior_path} records no alpha: pass --alpha-hat")
+    args.alpha_hat = prior_ckpt["alpha"] if args.alpha_hat is None else args.alpha_hat  # RQL: the prior's temperature
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"

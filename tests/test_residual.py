@@ -21,7 +21,8 @@ TINY = ["--total-timesteps", "2048", "--num-steps", "512", "--eval-episodes", "2
 
 def make_prior(tmp_path_factory, env_id, *extra):
     d = tmp_path_factory.mktemp(env_id.split(":")[-1])
-    prior_train.main(["--env-id", env_id, "--out", str(d / "prior.pt"), "--runs-dir", str(d / "runs"), *TINY, *extra])
+    prior_train.main(["--env-id", env_id, "--out", str(d / "prior.pt"), "--runs-dir", str(d / "runs"), *TINY,
+                      "--measure-steps", "2000", *extra])
     return str(d / "prior.pt")
 
 
@@ -98,7 +99,7 @@ def test_learner_starts_as_the_prior(tmp_path, hopper_prior):
 
 def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_prior):
     common = dict(env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon", prior_path=counter_prior,
-                  norm_reward=False, norm_obs=False, init_from_prior=False, eval_episodes=0)
+                  norm_reward=False, norm_obs=False, init_from_prior=False, eval_episodes=0, addon_scale="running")
     _, kl = collect(residual_args(tmp_path / "kl", kl_coef=0.2, **common))
     # KL PPO is RPG with tied coefficients and the literal log-prob terms (whose mean, -beta KL, is zero at the prior)
     _, rpg = collect(residual_args(tmp_path / "rpg", omega_prime=0.2, alpha_hat=0.2, prior_term="literal", **common))
@@ -114,11 +115,15 @@ def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_p
         np.testing.assert_allclose(a["rewards"][:, 0], expected, rtol=1e-5, atol=1e-5)
 
 
-def test_greedy_ppo_reward_is_the_addon_reward_alone(tmp_path, counter_prior):
+@pytest.mark.parametrize("addon_scale", ["running", "prior"])
+def test_greedy_ppo_reward_is_the_addon_reward_alone(tmp_path, counter_prior, addon_scale):
+    """With norm_reward off, "running" leaves r_R raw; "prior" divides it by the prior's measured basic-return std."""
     _, ro = collect(residual_args(tmp_path, env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon",
                                   prior_path=counter_prior, norm_reward=False, norm_obs=False, init_from_prior=False,
-                                  omega_prime=0.0, alpha_hat=0.0, eval_episodes=0))
-    np.testing.assert_allclose(ro[0]["rewards"][:, 0], 0.5 * (ro[0]["obs"][:, 0, 0] + 1))
+                                  omega_prime=0.0, alpha_hat=0.0, eval_episodes=0, addon_scale=addon_scale))
+    scale = torch.load(counter_prior, weights_only=True)["basic_return_scale"] if addon_scale == "prior" else 1.0
+    assert scale > 0
+    np.testing.assert_allclose(ro[0]["rewards"][:, 0], 0.5 * (ro[0]["obs"][:, 0, 0] + 1) / scale, rtol=1e-6)
 
 
 def run_residual(*argv):
@@ -133,11 +138,18 @@ def test_end_to_end_residual_run(tmp_path, hopper_prior):
     (run_dir,) = list(tmp_path.iterdir())
     assert {p.name for p in (run_dir / "videos").iterdir()} == {"initial.gif", "final.gif"}  # the prior, then the result
     summary = json.loads((run_dir / "summary.json").read_text())
-    alpha = soft.Args().alpha
-    assert summary["args"]["omega_prime"] == alpha and summary["args"]["alpha_hat"] == alpha  # RQL defaults
-    for when in ("eval_initial", "eval"):
+    a = summary["args"]
+    assert a["omega_prime"] == 0.03 and a["alpha_hat"] == soft.Args().alpha  # the rule's omega', the prior's alpha
+    assert (a["prior_term"], a["entropy_term"], a["addon_scale"]) == ("centred", "literal", "prior")
+    for when in ("eval_initial", "eval", "eval_initial_stochastic", "eval_stochastic"):
         assert summary[when]["total_return_mean"] == pytest.approx(
             summary[when]["basic_return_mean"] + summary[when]["addon_return_mean"])
+    # the closing lines: prior -> customized for every quantity, deterministic and stochastic
+    lines = out.stdout.splitlines()
+    for name in ("basic return", "add-on return (hop higher)", "total return (basic + add-on)", "mean torso height",
+                 "episode length"):
+        (line,) = [ln for ln in lines if ln.strip().startswith(name)]
+        assert line.count("->") == 2, line
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     tags = EventAccumulator(str(run_dir)).Reload().Tags()["scalars"]
@@ -245,6 +257,7 @@ def ledge_prior(path, logstd):
         "format": 1, "algorithm": "hand-made", "env_id": "Ledge-v0", "obs_shape": [1], "action_shape": [1],
         "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
         "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
+        "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
         "obs_rms": {"mean": torch.zeros(1, dtype=torch.float64), "var": torch.ones(1, dtype=torch.float64), "count": 1.0},
     })
     return str(path)
