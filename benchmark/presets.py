@@ -45,32 +45,38 @@ def _ablation(envs, seeds, steps, alpha, ent_coef, common):
             for env in envs for seed in seeds for label, flags in variants.items()]
 
 
-def _customization(envs, seeds, steps, full_steps, kl_coef, omega, alpha_hat, sweep, common, train_priors, prior_steps):
-    """Residual PPO runs at omega' = `omega`, which is also a point of the omega' sweep (run once, reported in
-    both). omega', alpha_hat and KL PPO's beta are in normalised-reward units (the priors' alpha is 0.001);
-    they were set before any customization run, not tuned on these results."""
-    jobs = []
+def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train_priors, prior_steps, prior_args=()):
+    """One row per method (README, "Policy customization"): Greedy PPO, KL PPO (beta = `kl_coef`), Residual PPO at
+    its defaults (the rule: omega' = 0.03, centred prior term, r_R on the prior's basic-return scale), the same with
+    the paper's literal prior term, and the Full policy; then the omega' sweep (its omega' = 0.03 point is the
+    Residual PPO row, not run twice). Rows come before the sweep, seed by seed, so a grid cut short has whole rows.
+    Coefficients are in the prior's normalised basic-reward units and were set before any run of a preset."""
+    jobs, priors = [], {}
     for env in envs:
-        prior_id = ""
+        priors[env] = ""
         if train_priors:
-            prior = Job("prior", "prior", env, 1, "prior_train.py", ["--total-timesteps", str(prior_steps), *common], stage=1)
+            prior = Job("prior", "prior", env, 1, "prior_train.py",
+                        ["--total-timesteps", str(prior_steps), *prior_args, *common], stage=1)
             jobs.append(prior)
-            prior_id = prior.id
-        for seed in seeds:
-            rows = {
-                "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
-                "KL PPO": ["--kl-coef", str(kl_coef)],
-                "Residual PPO": ["--omega-prime", str(omega), "--alpha-hat", str(alpha_hat)],
-            }
+            priors[env] = prior.id
+    rows = {
+        "Residual PPO": [],
+        "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
+        "KL PPO": ["--kl-coef", str(kl_coef)],
+        "Residual PPO (literal prior term)": ["--prior-term", "literal"],
+    }
+    for seed in seeds:
+        for env in envs:
             for label, flags in rows.items():
                 jobs.append(Job("customization", label, env, seed, "residual_ppo_continuous.py",
-                                ["--total-timesteps", str(steps), *flags, *common], prior=prior_id))
+                                ["--total-timesteps", str(steps), *flags, *common], prior=priors[env]))
             jobs.append(Job("full", "Full policy", env, seed, "prior_train.py",
                             ["--reward", "total", "--total-timesteps", str(full_steps), *common]))
-            for w in [w for w in sweep if w != omega]:
+    for seed in seeds:
+        for env in envs:
+            for w in sweep:
                 jobs.append(Job("omega_sweep", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
-                                ["--total-timesteps", str(steps), "--omega-prime", str(w), "--alpha-hat", str(alpha_hat),
-                                 *common], prior=prior_id))
+                                ["--total-timesteps", str(steps), "--omega-prime", str(w), *common], prior=priors[env]))
     return jobs
 
 
@@ -78,23 +84,24 @@ def smoke():
     common = ["--num-steps", "256", "--num-minibatches", "4", "--update-epochs", "2", "--eval-episodes", "1"]
     return Preset("smoke", "seconds: every kind of job and report on Hopper-v4 with tiny budgets (used by the tests)",
                   _ablation(["Hopper-v4"], [1, 2], 512, 0.001, 0.01, common)
-                  + _customization(["Hopper-v4"], [1], 512, 512, 0.01, 0.01, 0.001, [0.0, 0.01], common, True, 512))
+                  + _customization(["Hopper-v4"], [1], 512, 512, 0.03, [0.0], common, True, 512,
+                                   ["--measure-steps", "1000"]))
 
 
-def quick():
-    # no ablation here: at 200k steps it says little, and benchmark/results/soft_ablation has it at 1M
-    return Preset("quick", "about 1.5 hours on 2 cores: the customization grid from the shipped priors, 200k-step "
-                  "fine-tuning (500k-step full policies), 2 seeds, HalfCheetah-v4 and Walker2d-v4",
-                  _customization(["HalfCheetah-v4", "Walker2d-v4"], [1, 2], 200_000, 500_000, 0.01, 0.01, 0.001,
-                                   [0.0, 0.01, 0.03, 0.1, 1.0], [], False, 0))
+def customization():
+    envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
+    return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
+                  "priors, 1M-step fine-tuning and 1M-step full policies, seeds 1-3, the four envs, and the omega' "
+                  "sweep 0 / 0.01 / 0.1 (with 0.03, the Residual PPO row): about 5 hours on 2 cores, resumable",
+                  _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, 0.03, [0.0, 0.01, 0.1], [], False, 0))
 
 
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
                   _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.001, 0.01, [])
-                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.01, 0.01, 0.001,
-                                   [0.0, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0], [], True, 2_000_000))
+                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.03,
+                                   [0.0, 0.003, 0.01, 0.1, 0.3, 1.0], [], True, 2_000_000))
 
 
-PRESETS = {"smoke": smoke, "quick": quick, "paper": paper}
+PRESETS = {"smoke": smoke, "customization": customization, "paper": paper}

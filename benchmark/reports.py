@@ -1,6 +1,6 @@
 """Reports of a benchmark folder: Markdown tables (mean +/- std over seeds), learning curves, the omega' frontier.
 
-Written by benchmark/run.py after a grid; also runnable alone: `python benchmark/reports.py --preset quick`.
+Written by benchmark/run.py after a grid; also runnable alone: `python benchmark/reports.py --preset customization`.
 Every table is computed from the runs' own summary.json files; curves from their TensorBoard events.
 """
 import argparse
@@ -17,8 +17,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from presets import PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric")
-CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Full policy")
+TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric", "length")
+CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
+                      "Full policy")
 ABLATION_ROWS = ("PPO", "entropy-bonus PPO", "Soft PPO", "repeat-entropy PPO")
 
 
@@ -43,12 +44,12 @@ def load(out, preset):
     return found
 
 
-def task_eval(job, summary, initial=False):
-    """Basic / add-on / total / metric evaluation of a run: residual runs carry it in eval (eval_initial for the
-    prior it started from), prior_train runs in eval_task."""
-    if initial:
-        return summary.get("eval_initial")
-    return summary.get("eval_task") if job.script == "prior_train.py" else summary.get("eval")
+def task_eval(job, summary, initial=False, stochastic=False):
+    """Basic / add-on / total / metric / length evaluation of a run: residual runs carry it in eval (eval_initial for
+    the prior it started from; `_stochastic` for sampled actions), prior_train runs in eval_task (deterministic)."""
+    if job.script == "prior_train.py":
+        return None if stochastic else summary.get("eval_task")
+    return summary.get(("eval_initial" if initial else "eval") + ("_stochastic" if stochastic else ""))
 
 
 def ablation_table(results):
@@ -74,29 +75,33 @@ def settings(j, s):
     """What a customization row ran with, read back from its summary: coefficients and budget."""
     a, steps = s.get("args", {}), f"{s.get('global_step', 0) / 1000:.0f}k steps"
     if j.script == "residual_ppo_continuous.py" and "omega_prime" in a:
-        return f"omega'={a['omega_prime']:g}, alpha_hat={a['alpha_hat']:g}, {steps} from the prior"
+        terms = f", {a['prior_term']} prior term, r_R on the {a['addon_scale']} scale" if "prior_term" in a else ""
+        return f"omega'={a['omega_prime']:g}, alpha_hat={a['alpha_hat']:g}{terms}, {steps} from the prior"
     if j.script == "prior_train.py" and "alpha" in a:
         return f"from scratch on r + r_R, alpha={a['alpha']:g}, {steps}"
     return ""
 
 
 def customization_tables(results, groups=("customization", "full")):
-    rows, how = defaultdict(list), {}  # (env, row label) -> task evals, settings
+    rows, how = defaultdict(list), {}  # (env, row label) -> (deterministic, stochastic) task evals, settings
     for j, s in results.items():
         if j.group in groups:
-            rows[(j.env_id, j.label)].append(task_eval(j, s))
+            rows[(j.env_id, j.label)].append((task_eval(j, s), task_eval(j, s, stochastic=True)))
             how[(j.env_id, j.label)] = settings(j, s)
             if j.label == "Residual PPO":  # the prior, evaluated before the first update, once per seed
-                rows[(j.env_id, "Prior policy")].append(task_eval(j, s, initial=True))
+                rows[(j.env_id, "Prior policy")].append((task_eval(j, s, initial=True),
+                                                         task_eval(j, s, initial=True, stochastic=True)))
                 how[(j.env_id, "Prior policy")] = "evaluated before Residual PPO's first update"
     out = []
     for env in sorted({e for e, _ in rows}):
-        out += [f"**{env}**", "", "| method | basic return | add-on return | total return | add-on metric | settings |",
-                "| --- | --- | --- | --- | --- | --- |"]
+        out += [f"**{env}**", "", "| method | basic return | add-on return | total return | add-on metric | episode length "
+                "| total, stochastic | length, stochastic | settings |", "| --- " * 9 + "|"]
         for label in CUSTOMIZATION_ROWS:
-            evs = [e for e in rows.get((env, label), []) if e]
-            out.append(f"| {label} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs]) for k in TASK_KEYS)
-                       + f" | {how.get((env, label), '')} |")
+            pairs = rows.get((env, label), [])
+            det, sto = [d for d, _ in pairs if d], [st for _, st in pairs if st]
+            cells = [mean_std([e[f"{k}_mean"] for e in det]) for k in TASK_KEYS]
+            cells += [mean_std([e[f"{k}_mean"] for e in sto]) for k in ("total_return", "length")]
+            out.append(f"| {label} | " + " | ".join(cells) + f" | {how.get((env, label), '')} |")
         out.append("")
     return "\n".join(out)
 
@@ -114,9 +119,9 @@ def omega_points(results):
 def omega_table(points):
     out = []
     for env, rows in sorted(points.items()):
-        out += [f"**{env}**", "", "| omega' | basic return | add-on return | total return | add-on metric |",
-                "| --- | --- | --- | --- | --- |"]
-        out += [f"| {w:g} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs]) for k in TASK_KEYS) + " |"
+        out += [f"**{env}**", "", "| omega' | basic return | add-on return | total return | add-on metric | episode length |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        out += [f"| {w:g} | " + " | ".join(mean_std([e[f'{k}_mean'] for e in evs if e]) for k in TASK_KEYS) + " |"
                 for w, evs in rows]
         out.append("")
     return "\n".join(out)
@@ -181,7 +186,20 @@ def plot_curves(results, out_dir):
     return written
 
 
-def plot_frontier(points, out_dir):
+def reference_points(results):
+    """{env: {"Prior policy" | "Full policy": [task evals]}}: where the frontier plot marks the prior and the Full policy."""
+    refs = defaultdict(lambda: defaultdict(list))
+    for j, s in results.items():
+        if j.label == "Residual PPO":
+            refs[j.env_id]["Prior policy"].append(task_eval(j, s, initial=True))
+        elif j.label == "Full policy":
+            refs[j.env_id]["Full policy"].append(task_eval(j, s))
+    return refs
+
+
+def plot_frontier(points, out_dir, refs=None):
+    """Basic against add-on return of each omega' (mean ± std over seeds), the Prior and the Full policy marked,
+    and the total-return level through each of them as a dotted line (basic + add-on = const)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -196,6 +214,15 @@ def plot_frontier(points, out_dir):
             a = [e["addon_return_mean"] for e in evs]
             ax.errorbar(np.mean(b), np.mean(a), xerr=np.std(b), yerr=np.std(a), fmt="o", capsize=3)
             ax.annotate(f"ω'={w:g}", (np.mean(b), np.mean(a)), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        for (label, evs), (marker, color) in zip(sorted((refs or {}).get(env, {}).items()), (("*", "k"), ("s", "r")),
+                                                  strict=False):
+            evs = [e for e in evs if e]
+            if evs:
+                b, a = np.mean([e["basic_return_mean"] for e in evs]), np.mean([e["addon_return_mean"] for e in evs])
+                ax.plot(b, a, marker, color=color, markersize=11, label=f"{label} (total {b + a:.0f})")
+                ax.axline((b, a), slope=-1, color=color, ls=":", lw=1)
+        if refs and refs.get(env):
+            ax.legend(fontsize=7)
         ax.set(xlabel="basic return", ylabel="add-on return")
         ax.set_title(f"{env}: omega' sweep, mean ± std over seeds", fontsize=10)
         fig.tight_layout()
@@ -234,15 +261,16 @@ def write_reports(out, preset):
     results = load(out, preset)
     commits = sorted({(s.get("commit") or "?") for s in results.values()})
     points = omega_points(results)
-    images = plot_curves(results, out) + plot_frontier(points, out)
+    images = plot_curves(results, out) + plot_frontier(points, out, reference_points(results))
     sections = [
         f"# Benchmark `{preset.name}`: {preset.description}", "",
         f"{len(results)} of {len(preset.jobs)} runs finished. "
         f"Commits the runs recorded: {', '.join(f'`{c}`' for c in commits)}. "
         f"Report written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
         f"({platform.machine()}, {os.cpu_count()} cores). Each run's exact command is in `runs/<job>/command.txt`; "
-        "when and how the grid ran is in `provenance.md`. Evaluation: deterministic policy, frozen normaliser, "
-        "mean over the run's evaluation episodes; then mean ± std over seeds.", "",
+        "when and how the grid ran is in `provenance.md`. Evaluation: deterministic policy (the mean action; the "
+        "'stochastic' columns sample actions), frozen normaliser, mean over the run's evaluation episodes; then "
+        "mean ± std over seeds.", "",
     ]
     if ablation := ablation_table(results):
         sections += ["## Soft PPO ablation (episodic return)", "", ablation, ""]

@@ -20,9 +20,9 @@ def fake_run(out, job, summary):
         json.dump(summary, f)
 
 
-def task_eval(basic, addon, metric):
+def task_eval(basic, addon, metric, length=1000.0):
     return {"basic_return_mean": basic, "addon_return_mean": addon, "total_return_mean": basic + addon,
-            "addon_metric_mean": metric}
+            "addon_metric_mean": metric, "length_mean": length}
 
 
 def test_mean_std_format():
@@ -39,9 +39,13 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
             fake_run(tmp_path, job, {"eval": {"return_mean": value}, "train_return_last20": value - 100, "sps": 1000})
             jobs.append(job)
         res = presets.Job("customization", "Residual PPO", "HalfCheetah-v4", seed, "residual_ppo_continuous.py")
-        fake_run(tmp_path, res, {"eval": task_eval(4000.0 + 200 * seed, -100.0 * seed, 0.1 * seed),
-                                 "eval_initial": task_eval(5000.0, -500.0, 0.5), "sps": 900, "global_step": 200_000,
-                                 "args": {"omega_prime": 0.01, "alpha_hat": 0.001}})
+        fake_run(tmp_path, res, {"eval": task_eval(4000.0 + 200 * seed, -100.0 * seed, 0.1 * seed, 900.0 + 50 * seed),
+                                 "eval_stochastic": task_eval(3000.0, -100.0, 0.1, 800.0 * seed),
+                                 "eval_initial": task_eval(5000.0, -500.0, 0.5),
+                                 "eval_initial_stochastic": task_eval(4000.0, -600.0, 0.5, 700.0),
+                                 "sps": 900, "global_step": 200_000,
+                                 "args": {"omega_prime": 0.03, "alpha_hat": 0.001, "prior_term": "centred",
+                                          "addon_scale": "prior"}})
         full = presets.Job("full", "Full policy", "HalfCheetah-v4", seed, "prior_train.py")
         fake_run(tmp_path, full, {"eval": {"return_mean": 0.0}, "eval_task": task_eval(3000.0, -50.0 * seed, 0.05),
                                   "sps": 800})
@@ -54,11 +58,17 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
     assert "| Soft PPO | 2300.0 ± 300.0 (n=2) |" in ablation
     custom = reports.customization_tables(results)
     # Residual: basic 4200/4400, add-on -100/-200 -> total 4100/4200; metric 0.1/0.2
-    assert "| Residual PPO | 4300.0 ± 100.0 (n=2) | -150.0 ± 50.0 (n=2) | 4150.0 ± 50.0 (n=2) | 0.150 ± 0.050 (n=2) |" in custom
-    assert "| Prior policy | 5000.0 ± 0.0 (n=2) | -500.0 ± 0.0 (n=2) | 4500.0 ± 0.0 (n=2) | 0.500 ± 0.000 (n=2) |" in custom
-    assert "| Full policy | 3000.0 ± 0.0 (n=2) | -75.0 ± 25.0 (n=2) | 2925.0 ± 25.0 (n=2) |" in custom
-    assert "| KL PPO | n/a | n/a | n/a | n/a |" in custom
-    assert "| 0.150 ± 0.050 (n=2) | omega'=0.01, alpha_hat=0.001, 200k steps from the prior |" in custom  # read back
+    # lengths 950/1000; stochastic: total 2900 both seeds, lengths 800/1600
+    assert ("| Residual PPO | 4300.0 ± 100.0 (n=2) | -150.0 ± 50.0 (n=2) | 4150.0 ± 50.0 (n=2) | 0.150 ± 0.050 (n=2) "
+            "| 975.0 ± 25.0 (n=2) | 2900.0 ± 0.0 (n=2) | 1200.0 ± 400.0 (n=2) |") in custom
+    assert ("| Prior policy | 5000.0 ± 0.0 (n=2) | -500.0 ± 0.0 (n=2) | 4500.0 ± 0.0 (n=2) | 0.500 ± 0.000 (n=2) "
+            "| 1000.0 ± 0.0 (n=2) | 3400.0 ± 0.0 (n=2) | 700.0 ± 0.0 (n=2) |") in custom
+    # the Full policy has no stochastic evaluation (prior_train.py evaluates the mean action)
+    assert ("| Full policy | 3000.0 ± 0.0 (n=2) | -75.0 ± 25.0 (n=2) | 2925.0 ± 25.0 (n=2) | 0.050 ± 0.000 (n=2) "
+            "| 1000.0 ± 0.0 (n=2) | n/a | n/a |") in custom
+    assert "| KL PPO | n/a | n/a | n/a | n/a | n/a | n/a | n/a |" in custom
+    assert ("| omega'=0.03, alpha_hat=0.001, centred prior term, r_R on the prior scale, 200k steps from the prior |"
+            in custom)  # read back
 
 
 def run_smoke(tmp_path, *extra):
@@ -119,7 +129,7 @@ def test_submitit_launcher_in_local_mode(tmp_path, monkeypatch):
     assert (tmp_path / "submitit").is_dir()
 
 
-@pytest.mark.parametrize("preset", ["smoke", "quick", "paper"])
+@pytest.mark.parametrize("preset", ["smoke", "customization", "paper"])
 def test_presets_are_well_formed(preset):
     p = presets.PRESETS[preset]()
     ids = [j.id for j in p.jobs]
