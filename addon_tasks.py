@@ -147,3 +147,18 @@ def evaluate_on_task(act, env, episodes: int, seed: int, frames: Optional[list] 
         out[key] = values
     out["return_mean"], out["return_std"] = out["total_return_mean"], out["total_return_std"]  # the headline
     return out
+
+
+def before_after_table(summary: dict) -> str:
+    """The closing lines of a Residual PPO run: the prior (its evaluation before the first update) -> the customized
+    policy, for every task quantity, deterministic and stochastic evaluation side by side."""
+    rows = [("basic return", "basic_return", ".1f"), (f"add-on return ({summary['task']})", "addon_return", ".1f"),
+            ("total return (basic + add-on)", "total_return", ".1f"), (summary["metric_name"], "addon_metric", ".3f"),
+            ("episode length", "length", ".0f")]
+    lines = [f"evaluation over {summary['eval']['episodes']} episodes, prior (before) -> customized (after):",
+             f"{'':34}{'deterministic (mean action)':>30}{'stochastic (sampled actions)':>32}"]
+    for name, key, fmt in rows:
+        cells = [f"{summary[f'eval_initial{s}'][key + '_mean']:{fmt}} -> {summary[f'eval{s}'][key + '_mean']:{fmt}}"
+                 for s in ("", "_stochastic")]
+        lines.append(f"  {name:32}{cells[0]:>30}{cells[1]:>32}")
+    return "\n".join(lines)

@@ -20,7 +20,7 @@ import torch.optim as optim
 import tyro
 from torch.utils.tensorboard import SummaryWriter
 
-from addon_tasks import AddonRewardWrapper, TaskError, evaluate_on_task, get_task
+from addon_tasks import AddonRewardWrapper, TaskError, before_after_table, evaluate_on_task, get_task
 
 
 @dataclass
@@ -736,21 +736,7 @@ def main(argv=None):
     print(f"{summary['run_name']}: {summary['global_step']:,} steps in {summary['train_time_s'] / 60:.1f} min "
           f"({summary['sps']:.0f} steps/s)")
     if summary["eval"]["episodes"]:
-        print(closing_table(summary))
-
-
-def closing_table(summary):
-    """Prior (the evaluation before the first update) -> customized, deterministic and stochastic, as lines."""
-    rows = [("basic return", "basic_return", ".1f"), (f"add-on return ({summary['task']})", "addon_return", ".1f"),
-            ("total return (basic + add-on)", "total_return", ".1f"), (summary["metric_name"], "addon_metric", ".3f"),
-            ("episode length", "length", ".0f")]
-    lines = [f"evaluation over {summary['eval']['episodes']} episodes, prior (before) -> customized (after):",
-             f"{'':34}{'deterministic (mean action)':>30}{'stochastic (sampled actions)':>32}"]
-    for name, key, fmt in rows:
-        cells = [f"{summary[f'eval_initial{s}'][key + '_mean']:{fmt}} -> {summary[f'eval{s}'][key + '_mean']:{fmt}}"
-                 for s in ("", "_stochastic")]
-        lines.append(f"  {name:32}{cells[0]:>30}{cells[1]:>32}")
-    return "\n".join(lines)
+        print(before_after_table(summary))
 
 
 if __name__ == "__main__":
