@@ -1,14 +1,21 @@
-"""Prints one line per run of a device batch: deterministic (det) and stochastic (sto) evaluation, prior -> after."""
+"""A Markdown table of the exploratory device batches: one row per run, deterministic evaluation prior -> after,
+and the stochastic total and length after.  python benchmark/results/rule_explore/summarize.py device1 device2"""
 import glob
 import json
+import os
 import sys
 
-for f in sorted(glob.glob(f"{sys.argv[1]}/runs/*/summary.json")):
-    s = json.load(open(f))
-    for tag in ("", "_stochastic"):
-        i, e = s["eval_initial" + tag], s["eval" + tag]
-        print(f"{s['env_id']:15} {s['args']['exp_name']:14} s{s['seed']} {'sto' if tag else 'det'} "
-              f"basic {i['basic_return_mean']:6.0f}->{e['basic_return_mean']:6.0f} addon {i['addon_return_mean']:6.0f}->"
-              f"{e['addon_return_mean']:6.0f} total {i['total_return_mean']:6.0f}->{e['total_return_mean']:6.0f} "
-              f"metric {i['addon_metric_mean']:6.3f}->{e['addon_metric_mean']:6.3f} "
-              f"len {i['length_mean']:4.0f}->{e['length_mean']:4.0f}")
+HERE = os.path.dirname(os.path.abspath(__file__))
+print("| env | run | seed | basic | add-on | total | metric | length | total, stochastic | length, stochastic |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+rows = []
+for batch in sys.argv[1:]:
+    for f in glob.glob(os.path.join(HERE, batch, "runs", "*", "summary.json")):
+        s = json.load(open(f))
+        rows.append((s["env_id"], s["args"]["exp_name"], s["seed"], batch, s))
+for env, name, seed, batch, s in sorted(rows):
+    i, e, st = s["eval_initial"], s["eval"], s["eval_stochastic"]
+    cells = [f"{i[k + '_mean']:.{d}f} -> {e[k + '_mean']:.{d}f}" for k, d in
+             (("basic_return", 0), ("addon_return", 0), ("total_return", 0), ("addon_metric", 3), ("length", 0))]
+    print(f"| {env} | {name} ({batch}) | {seed} | " + " | ".join(cells)
+          + f" | {st['total_return_mean']:.0f} | {st['length_mean']:.0f} |")
