@@ -306,12 +306,13 @@ def agent_from_checkpoint(ckpt):
 
 
 @torch.inference_mode()
-def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None):
-    """Deterministic policy (the Gaussian mean, clipped to the bounds), frozen normaliser, fresh env;
-    with video_path, the first episode is also saved as a GIF."""
+def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None, stochastic=False):
+    """Deterministic policy (the Gaussian mean) or, with `stochastic`, sampled actions (what a max-entropy objective
+    optimises), clipped to the bounds, frozen normaliser, fresh env; with video_path, the first episode as a GIF."""
     env = make_video_env(env_id) if video_path else make_env(env_id)
     returns, lengths, frames, every = [], [], [], frame_every(env)
     low, high = env.action_space.low, env.action_space.high
+    rng, std = np.random.default_rng(seed), agent.actor_logstd.exp()[0].numpy() * stochastic
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, ep_ret, ep_len = False, 0.0, 0
@@ -319,7 +320,8 @@ def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None):
             if video_path and ep == 0 and ep_len % every == 0:
                 frames.append(env.render())
             x = torch.from_numpy(normalizer.obs(obs[None], update=False))
-            action = np.clip(agent.actor_mean(x)[0].numpy(), low, high)
+            mean = agent.actor_mean(x)[0].numpy()
+            action = np.clip(mean + std * rng.standard_normal(mean.shape, dtype=np.float32), low, high)
             obs, reward, terminated, truncated, _ = env.step(action)
             ep_ret, ep_len, done = ep_ret + float(reward), ep_len + 1, terminated or truncated
         returns.append(ep_ret)
@@ -570,13 +572,15 @@ def train(args, inspect=None):
 
     eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, seed=args.seed + 10_000,
                            video_path=os.path.join(run_dir, "videos", "final.gif") if args.capture_video else None)
+    eval_stochastic = evaluate(agent, normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, stochastic=True)
     if eval_result["episodes"]:
         writer.add_scalar("eval/episodic_return", eval_result["return_mean"], global_step)
+        writer.add_scalar("eval_stochastic/episodic_return", eval_stochastic["return_mean"], global_step)
     summary = {
         "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
         "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
-        "eval": eval_result, "commit": commit, "args": asdict(args),
+        "eval": eval_result, "eval_stochastic": eval_stochastic, "commit": commit, "args": asdict(args),
     }
     if args.save_model:
         summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
@@ -612,9 +616,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved for this run (existing files untouched)", file=sys.stderr)
         sys.exit(130)
-    ev = summary["eval"]
-    print(f"{summary['run_name']}: {summary['global_step']} steps, {summary['sps']:.0f} steps/s, "
-          f"eval return {ev['return_mean']} +/- {ev['return_std']} over {ev['episodes']} episodes")
+    ev, st = summary["eval"], summary["eval_stochastic"]
+    print(f"{summary['run_name']}: {summary['global_step']} steps, {summary['sps']:.0f} steps/s")
+    if ev["episodes"]:
+        print(f"eval return over {ev['episodes']} episodes: {ev['return_mean']:.1f} +/- {ev['return_std']:.1f} (mean action), "
+              f"{st['return_mean']:.1f} +/- {st['return_std']:.1f} (sampled actions)")
 
 
 if __name__ == "__main__":

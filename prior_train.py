@@ -45,10 +45,10 @@ class Args(soft.Args):
     """train nothing: add the measured statistics to the existing checkpoint at --out (weights untouched)"""
 
 
-def evaluate_prior(ckpt, env_id, task, episodes, seed):
+def evaluate_prior(ckpt, env_id, task, episodes, seed, stochastic=False):
     """Evaluate the saved checkpoint (as Residual PPO will load it) on the add-on task."""
     prior = residual.Prior(ckpt)
-    return residual.evaluate(prior.agent, prior.normalizer, env_id, episodes, seed, task)
+    return residual.evaluate(prior.agent, prior.normalizer, env_id, episodes, seed, task, stochastic=stochastic)
 
 
 MEASURED = ("basic_return_scale", "basic_reward_mean", "advantage_temperature", "advantage_temperature_stderr", "entropy")
@@ -140,10 +140,12 @@ def main(argv=None):
         if args.reward == "basic" and args.measure_steps:
             ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
         if task is not None and args.eval_episodes:
-            ckpt["eval_task"] = evaluate_prior(ckpt, base_env_id, task, args.eval_episodes, args.seed + 10_000)
+            for key, stochastic in (("eval_task", False), ("eval_task_stochastic", True)):
+                ckpt[key] = evaluate_prior(ckpt, base_env_id, task, args.eval_episodes, args.seed + 10_000, stochastic)
             summary_path = os.path.join(os.path.dirname(summary["checkpoint"]), "summary.json")
             with open(summary_path, "w") as f:  # the run's summary gets the same task evaluation, for the reports
-                json.dump(dict(summary, eval_task=ckpt["eval_task"], prior_path=out), f, indent=1)
+                json.dump(dict(summary, eval_task=ckpt["eval_task"], eval_task_stochastic=ckpt["eval_task_stochastic"],
+                               prior_path=out), f, indent=1)
         soft.save_checkpoint(out, ckpt)
     except (soft.UserError, TaskError) as e:  # TaskError: the add-on task failed (user code), named in one line
         print(f"error: {e}", file=sys.stderr)
