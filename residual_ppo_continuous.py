@@ -503,6 +503,7 @@ def train(args, inspect=None):
         agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
         agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
         normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
+
     def evaluate_both(step, video):
         """Deterministic and stochastic evaluation (summary keys eval... and eval..._stochastic), logged at `step`."""
         results = {}
@@ -586,7 +587,8 @@ def train(args, inspect=None):
                 # Residual Policy Gradient: SPG on the augmented reward r_R + omega' log pi_prior - alpha_hat log pi_theta,
                 # the log-prob terms added after normalisation (so omega' and alpha_hat are in normalised units).
                 # Centred terms add the entropy back: a per-step constant that would otherwise pay (or charge)
-                # for every step survived, which matters wherever episodes can end early (README, "Centring").
+                # for every step survived, which matters wherever episodes can end early (README, "Where episodes
+                # can end early"). r_R is put on the prior's basic-reward scale by default (README, "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
                 rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset) + prior_bonus
