@@ -20,7 +20,8 @@ for path in sorted(glob.glob(os.path.join(HERE, "*_s*.pt"))):
     ckpt = torch.load(path, weights_only=True)
     shipped = torch.load(os.path.join(HERE, "..", "..", "..", "priors", f"{env}.pt"), weights_only=True)
     same = all(torch.equal(ckpt["actor"]["actor_mean"][k], v) for k, v in shipped["actor"]["actor_mean"].items())
-    det, sto = (prior_train.evaluate_prior(ckpt, env, get_task(env), 10, int(seed) + 10_000, s) for s in (False, True))
+    eval_seed = int(seed.removesuffix("ablation")) + 10_000  # s2ablation: the Soft PPO ablation's seed-2 run
+    det, sto = (prior_train.evaluate_prior(ckpt, env, get_task(env), 10, eval_seed, s) for s in (False, True))
     cells = [f"{det[k + '_mean']:.{d}f}" for k, d in (("basic_return", 1), ("addon_return", 1), ("total_return", 1),
                                                        ("addon_metric", 3), ("length", 0))]
     cells += [f"{sto['basic_return_mean']:.1f}", f"{sto['length_mean']:.0f}", f"{ckpt['basic_return_scale']:.1f}",
