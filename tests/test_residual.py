@@ -361,3 +361,33 @@ def test_prior_train_refuses_a_folder_as_out(tmp_path, capsys):
                           capsys)
     assert code == 2 and err == [f"error: --out {tmp_path} is a folder: give the checkpoint's file name"]
     assert not (tmp_path / "runs").exists()
+
+
+def test_prior_statistics_on_a_known_answer(tmp_path):
+    """Bowl-v0: reward -a^2 / 2 under a prior N(0, e^2), so the basic reward per step averages -e^2 / 2 and the
+    advantage is e^2 (log pi + H): the measured advantage temperature must be e^2 / basic_return_scale."""
+    ckpt = residual.load_checkpoint(ledge_prior(tmp_path / "p.pt", 1.0))
+    ckpt["env_id"] = "Bowl-v0"
+    stats = prior_train.measure_prior(ckpt, "Bowl-v0", 20_000, seed=0)
+    assert stats["basic_reward_mean"] == pytest.approx(-np.e**2 / 2, rel=0.05)
+    assert stats["entropy"] == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
+    expected = np.e**2 / stats["basic_return_scale"]
+    assert abs(stats["advantage_temperature"] - expected) < 4 * stats["advantage_temperature_stderr"], (stats, expected)
+    assert stats["advantage_temperature_stderr"] < 0.2 * expected
+
+
+def test_measure_only_adds_statistics_and_keeps_the_weights(tmp_path, hopper_prior):
+    path = tmp_path / "prior.pt"
+    path.write_bytes(open(hopper_prior, "rb").read())
+    before = torch.load(path, weights_only=True)
+    prior_train.main(["--env-id", "Hopper-v4", "--out", str(path), "--measure-only", "--measure-steps", "2000"])
+    after = torch.load(path, weights_only=True)
+    assert after["basic_return_scale"] > 0 and after["measure_steps"] == 2000
+    assert set(prior_train.MEASURED) <= set(after)
+    for k, v in before["actor"]["actor_mean"].items():
+        assert torch.equal(after["actor"]["actor_mean"][k], v)
+    kept = digest(path)
+    with pytest.raises(SystemExit) as e:  # a prior for another env is refused, the file untouched
+        prior_train.main(["--env-id", "Walker2d-v4", "--out", str(path), "--measure-only"])
+    assert e.value.code == 2 and digest(path) == kept
+

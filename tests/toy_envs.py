@@ -86,3 +86,20 @@ def addon_string(obs):
 
 def addon_raises(obs):
     return obs[99]  # an index past the end of the observation: IndexError
+
+
+class BowlEnv(LedgeEnv):
+    """Ledge without the edge: reward -a^2 / 2, never terminates (the time limit truncates it). Under a prior
+    N(0, sigma^2) the advantage of an action is -(a^2 - sigma^2) / 2 = sigma^2 (log pi + H): a known answer for
+    prior_train.py's advantage temperature."""
+
+    def __init__(self, limit=50):
+        super().__init__(edge=np.inf, limit=limit)
+        self.action_space = gym.spaces.Box(-50.0, 50.0, (1,), np.float32)
+
+    def step(self, action):
+        obs, _, _, _, info = super().step(action)
+        return obs, -0.5 * float(action[0]) ** 2, False, False, info
+
+
+gym.register("Bowl-v0", entry_point=BowlEnv, max_episode_steps=50)
