@@ -391,3 +391,19 @@ def test_measure_only_adds_statistics_and_keeps_the_weights(tmp_path, hopper_pri
         prior_train.main(["--env-id", "Walker2d-v4", "--out", str(path), "--measure-only"])
     assert e.value.code == 2 and digest(path) == kept
 
+
+def test_prior_without_measured_statistics_says_how_to_measure_it(tmp_path):
+    path = ledge_prior(tmp_path / "old.pt", 0.0)
+    ckpt = torch.load(path, weights_only=True)
+    del ckpt["basic_return_scale"], ckpt["basic_reward_mean"]  # a prior written before prior_train measured
+    residual.save_checkpoint(path, ckpt)
+    args = residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon", prior_path=path)
+    with pytest.raises(residual.UserError, match="--measure-only"):
+        residual.train(args)
+    residual.train(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon", prior_path=path,
+                                 addon_scale="running", eval_episodes=0))  # the running scale needs no statistics
+    with pytest.raises(residual.UserError, match="needs --addon-scale prior"):
+        residual.train(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon",
+                                     prior_path=ledge_prior(tmp_path / "new.pt", 0.0), prior_term="matched",
+                                     addon_scale="running"))
+
