@@ -136,7 +136,7 @@ def main(argv=None):
         ckpt = soft.load_checkpoint(summary["checkpoint"])  # refuses nan/inf weights: no nan prior is ever written
         if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
             out = f"{out}.new-{summary['run_name']}"
-        ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id, alpha=args.alpha)
+        ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id)  # soft saved the final alpha
         if args.reward == "basic" and args.measure_steps:
             ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
         if task is not None and args.eval_episodes:

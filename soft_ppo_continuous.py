@@ -81,7 +81,14 @@ class Args:
     """coefficient of the entropy bonus in the actor loss (0 for Soft PPO: the reward already holds the entropy)"""
     alpha: float = 0.001
     """entropy temperature: the rollout reward is r - alpha * log pi_old(a|s), in normalised-reward units
-    (0.001: the best of 0.001-0.03 on HalfCheetah-v4, see benchmark/results/soft_alpha_sweep)"""
+    (0.001: the best of 0.001-0.03 on HalfCheetah-v4, see benchmark/results/soft_alpha_sweep); with --autotune, its
+    starting value"""
+    autotune: bool = False
+    """learn alpha as SAC does: log-alpha takes one Adam step per iteration toward --target-entropy"""
+    target_entropy: Optional[float] = None
+    """the policy entropy (nats) that --autotune steers to (default: -action dimensions, SAC's choice)"""
+    alpha_lr: float = 0.02
+    """Adam learning rate of log-alpha under --autotune (one step per iteration, not annealed)"""
     vf_coef: float = 0.5
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
@@ -138,7 +145,10 @@ def check_args(args):
         raise UserError(f"--total-timesteps {args.total_timesteps} is less than one batch: the smallest valid value is "
                         f"{args.batch_size} (--num-envs x --num-steps)")
     args.num_iterations = args.total_timesteps // args.batch_size
-    for name in ("learning_rate", "clip_coef", "ent_coef", "alpha", "vf_coef", "max_grad_norm", "clip_obs", "clip_reward"):
+    if args.autotune and args.alpha <= 0:
+        raise UserError(f"--autotune learns log(alpha): its starting --alpha must be positive, got {args.alpha}")
+    for name in ("learning_rate", "clip_coef", "ent_coef", "alpha", "alpha_lr", "vf_coef", "max_grad_norm", "clip_obs",
+                 "clip_reward"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
     if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
@@ -430,6 +440,11 @@ def train(args, inspect=None):
     # fused Adam: one kernel for all parameters instead of a dozen small ops each (same maths, ~1.5x faster update)
     optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5, fused=True)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
+    alpha = args.alpha
+    if args.autotune:  # SAC's temperature: log-alpha, so alpha stays positive and moves by factors
+        log_alpha = torch.tensor(math.log(args.alpha), device=device, requires_grad=True)
+        alpha_optimizer = optim.Adam([log_alpha], lr=args.alpha_lr)
+        target_entropy = -act_dim if args.target_entropy is None else args.target_entropy
     low, high = envs[0].action_space.low, envs[0].action_space.high
 
     # Rollout storage, [num_steps, num_envs, ...]. dones[t] = 1 marks the *last* step of an episode.
@@ -485,7 +500,7 @@ def train(args, inspect=None):
                     raw_obs[i] = np.asarray(o).reshape(-1)
                 # Soft Policy Gradient: the entropy enters through the reward, after normalisation, using the
                 # log-prob stored at collection time (a constant for the gradient), so GAE and critic see it.
-                rewards[step] = normalizer.reward(reward, done) - args.alpha * logprobs[step]
+                rewards[step] = normalizer.reward(reward, done) - alpha * logprobs[step]
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):
                     writer.add_scalar("charts/episodic_soft_return", ep_soft_return[i], global_step)
@@ -502,6 +517,14 @@ def train(args, inspect=None):
             values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
             next_value = agent.get_value(torch.from_numpy(next_obs).to(device)).cpu().numpy()
         advantages, returns = compute_gae(rewards, values, dones, next_value, args.gamma, args.gae_lambda)
+        if args.autotune:
+            # SAC's loss -log_alpha * (log pi + target) on this rollout's log-probs (its entropy estimate): alpha
+            # rises while the entropy is below the target and falls while above; the next rollout uses the new one.
+            alpha_loss = -log_alpha * (float(logprobs.mean()) + target_entropy)
+            alpha_optimizer.zero_grad()
+            alpha_loss.backward()
+            alpha_optimizer.step()
+            alpha = log_alpha.exp().item()
         if inspect is not None:
             inspect(dict(obs=obs, actions=actions, logprobs=logprobs, rewards=rewards, dones=dones, values=values,
                          advantages=advantages, agent=agent, normalizer=normalizer))
@@ -576,6 +599,7 @@ def train(args, inspect=None):
         writer.add_scalar("losses/clipfrac", torch.stack(clipfracs).mean().item(), global_step)
         writer.add_scalar("losses/explained_variance", explained_var, global_step)
         writer.add_scalar("charts/mean_logprob", logprobs.mean(), global_step)
+        writer.add_scalar("charts/alpha", alpha, global_step)
         writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
     progress.update(global_step, {"return": np.mean(recent_returns)} if recent_returns else {}, force=True)
     progress.close()
@@ -592,6 +616,7 @@ def train(args, inspect=None):
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
         "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
         "eval": eval_result, "eval_stochastic": eval_stochastic, "commit": commit, "args": asdict(args),
+        "alpha": alpha,  # the final temperature (--alpha unless --autotune moved it)
     }
     if args.save_model:
         summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
@@ -602,7 +627,7 @@ def train(args, inspect=None):
             "critic": agent.critic.state_dict(),
             "obs_rms": {"mean": torch.from_numpy(normalizer.obs_rms.mean), "var": torch.from_numpy(normalizer.obs_rms.var),
                         "count": float(normalizer.obs_rms.count)},
-            "args": asdict(args), "eval": eval_result, "alpha": args.alpha,
+            "args": asdict(args), "eval": eval_result, "alpha": alpha,
         })
     with open(os.path.join(run_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)

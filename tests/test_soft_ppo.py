@@ -117,3 +117,46 @@ def test_a_reward_scale_that_overflows_stops_training_unsaved(tmp_path):
         soft.train(args)
     (run_dir,) = list(tmp_path.iterdir())
     assert not (run_dir / "agent.pt").exists() and not (run_dir / "summary.json").exists()
+
+
+def autotune_rollouts(tmp_path, target_entropy, **kw):
+    """Counter-v0 (one action dimension, log-std 0 at the start: entropy ~1.42 nats) under --autotune; returns the
+    rollouts (each with the alpha its rewards used) and the summary."""
+    rollouts = []
+    args = soft.Args(env_id="Counter-v0", total_timesteps=64 * 6, num_steps=64, num_minibatches=4, update_epochs=1,
+                     runs_dir=str(tmp_path), progress=False, eval_episodes=0, norm_obs=False, norm_reward=False,
+                     alpha=0.1, autotune=True, target_entropy=target_entropy, save_model=True, **kw)
+    summary = soft.train(args, inspect=lambda r: rollouts.append(copy.deepcopy(r)))
+    for ro in rollouts:  # the reward the learner saw uses the current alpha: r - alpha * log pi
+        ro["alpha"] = float(np.mean((1.0 - ro["rewards"]) / ro["logprobs"]))
+    return rollouts, summary
+
+
+@pytest.mark.parametrize("target, direction", [(10.0, +1), (-10.0, -1)])
+def test_autotune_moves_alpha_toward_the_target_entropy(tmp_path, target, direction):
+    # entropy (~1.4) below a target of 10: alpha must grow every iteration; above a target of -10: shrink
+    rollouts, summary = autotune_rollouts(tmp_path, target)
+    alphas = [ro["alpha"] for ro in rollouts] + [summary["alpha"]]
+    np.testing.assert_allclose(alphas[0], 0.1, rtol=1e-4)  # the first rollout uses the starting --alpha
+    steps = np.diff(np.log(alphas))
+    assert np.all(direction * steps > 0), alphas
+    # Adam's first steps have size ~lr in log-alpha whatever the gradient's scale
+    np.testing.assert_allclose(np.abs(steps), 0.02, rtol=0.05)
+    ckpt = torch.load(next(tmp_path.iterdir()) / "agent.pt", weights_only=True)
+    assert ckpt["alpha"] == summary["alpha"] and summary["args"]["alpha"] == 0.1  # final alpha kept, start in args
+
+
+def test_autotune_uses_the_rollout_entropy(tmp_path):
+    # With the target set to the rollout's own entropy estimate (-mean log pi) alpha has no reason to move far;
+    # a target 1 nat above or below it fixes the sign of the first step.
+    rollouts, _ = autotune_rollouts(tmp_path / "probe", 0.0)
+    entropy = -float(rollouts[0]["logprobs"].mean())
+    up, _ = autotune_rollouts(tmp_path / "up", entropy + 1.0)
+    down, _ = autotune_rollouts(tmp_path / "down", entropy - 1.0)
+    assert up[1]["alpha"] > 0.1 > down[1]["alpha"]
+
+
+def test_autotune_needs_a_positive_starting_alpha(tmp_path):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "soft_ppo_continuous.py"), "--autotune", "--alpha", "0",
+                          "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "--autotune" in out.stderr
