@@ -103,15 +103,17 @@ def ablation():
 
 
 def alpha_sweep():
-    """Soft PPO's temperature on HalfCheetah-v4 (where the default was picked from one seed at 300k): four fixed
-    alphas around the default and --autotune (starting at the default), seeds 1-3, 500k steps."""
+    """Soft PPO's temperature on HalfCheetah-v4 (where the default was picked from one seed at 300k) and Hopper-v4:
+    four fixed alphas around the default and --autotune (starting at the default), seeds 1-3, 500k steps."""
     common = ["--total-timesteps", "500000"]
-    jobs = [Job("alpha_sweep", f"alpha={a}", "HalfCheetah-v4", seed, "soft_ppo_continuous.py", ["--alpha", str(a), *common])
-            for seed in (1, 2, 3) for a in (0.0003, 0.001, 0.003, 0.01)]
-    jobs += [Job("alpha_sweep", "autotune", "HalfCheetah-v4", seed, "soft_ppo_continuous.py", ["--autotune", *common])
-             for seed in (1, 2, 3)]
+    jobs = []
+    for env in ("HalfCheetah-v4", "Hopper-v4"):
+        jobs += [Job("alpha_sweep", f"alpha={a}", env, seed, "soft_ppo_continuous.py", ["--alpha", str(a), *common])
+                 for seed in (1, 2, 3) for a in (0.0003, 0.001, 0.003, 0.01)]
+        jobs += [Job("alpha_sweep", "autotune", env, seed, "soft_ppo_continuous.py", ["--autotune", *common])
+                 for seed in (1, 2, 3)]
     return Preset("alpha_sweep", "Soft PPO's alpha sweep (0.0003 / 0.001 / 0.003 / 0.01) and --autotune on "
-                  "HalfCheetah-v4, seeds 1-3, 500k steps: 15 runs, about 1.5 hours on 2 cores", jobs)
+                  "HalfCheetah-v4 and Hopper-v4, seeds 1-3, 500k steps: 30 runs, about 3 hours on 2 cores", jobs)
 
 
 def customization():
