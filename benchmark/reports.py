@@ -20,7 +20,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric", "length")
 CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
                       "Full policy")
-ABLATION_ROWS = ("PPO", "entropy-bonus PPO", "Soft PPO", "repeat-entropy PPO")
 
 
 def mean_std(values):
@@ -52,23 +51,75 @@ def task_eval(job, summary, initial=False, stochastic=False):
     return summary.get(("eval_initial" if initial else "eval") + ("_stochastic" if stochastic else ""))
 
 
-def ablation_table(results):
-    runs = {(j.env_id, j.label): [] for j in results if j.group == "ablation"}
+def variant_runs(results, group):
+    """{(env, label): [summaries]} for `group`, labels in the preset's order."""
+    runs = defaultdict(list)
     for j, s in results.items():
-        if j.group == "ablation":
+        if j.group == group:
             runs[(j.env_id, j.label)].append(s)
+    return runs
+
+
+def ablation_table(results, group="ablation"):
+    """Final evaluation per variant and env: mean ± std over seeds, every seed's value, the stochastic evaluation,
+    the last 20 training episodes and, where a run learned it (--autotune), the final alpha."""
+    runs = variant_runs(results, group)
     if not runs:
         return ""
-    envs = sorted({env for env, _ in runs})
-    lines = ["| variant | " + " | ".join(f"{e} eval return | {e} train return (last 20)" for e in envs) + " |",
-             "| --- |" + " --- | --- |" * len(envs)]
-    for label in ABLATION_ROWS:
-        cells = []
-        for env in envs:
-            ss = runs.get((env, label), [])
-            cells += [mean_std([s["eval"]["return_mean"] for s in ss]), mean_std([s["train_return_last20"] for s in ss])]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines = ["| env | variant | eval return | per seed (seed order) | eval, stochastic | train return (last 20) | final alpha |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for (env, label), ss in sorted(runs.items(), key=lambda kv: kv[0][0]):
+        ss = sorted(ss, key=lambda s: s.get("seed", 0))
+        alphas = [s["alpha"] for s in ss if s.get("args", {}).get("autotune")]
+        lines.append(f"| {env} | {label} | {mean_std([s['eval']['return_mean'] for s in ss])} | "
+                     + ", ".join(f"{s['eval']['return_mean']:.0f}" for s in ss) + " | "
+                     + f"{mean_std([(s.get('eval_stochastic') or {}).get('return_mean') for s in ss])} | "
+                     + f"{mean_std([s['train_return_last20'] for s in ss])} | "
+                     + (", ".join(f"{a:.2g}" for a in alphas) if alphas else "") + " |")
     return "\n".join(lines)
+
+
+def permutation_p(a, b):
+    """Two-sided p-value of the difference of means under an exact permutation test: every way of splitting the
+    pooled values into groups of len(a) and len(b) (252 splits for 5 vs 5 seeds, so p >= 2/252)."""
+    from itertools import combinations
+
+    pooled, n = np.concatenate([a, b]), len(a)
+    observed = abs(np.mean(a) - np.mean(b))
+    diffs = [abs(pooled[list(idx)].mean() - np.delete(pooled, idx).mean()) for idx in combinations(range(len(pooled)), n)]
+    return float(np.mean(np.array(diffs) >= observed - 1e-9))
+
+
+def bootstrap_ci(a, b, resamples=10_000, seed=0):
+    """95% percentile-bootstrap interval of mean(a) - mean(b), resampling each group's seeds with replacement
+    (with 3-5 seeds a group this interval is too narrow, which is why the permutation p-value sits beside it)."""
+    rng = np.random.default_rng(seed)
+    d = rng.choice(a, (resamples, len(a))).mean(1) - rng.choice(b, (resamples, len(b))).mean(1)
+    return np.percentile(d, 2.5), np.percentile(d, 97.5)
+
+
+def seeds_needed(a, b, z=1.96):
+    """Seeds per variant at which a 95% normal interval of the difference would exclude 0, if the observed
+    difference and per-seed stds held: n = z^2 (s_a^2 + s_b^2) / d^2."""
+    d, v = abs(np.mean(a) - np.mean(b)), np.var(a, ddof=1) + np.var(b, ddof=1)
+    return "never (no difference)" if d == 0 else f"{int(np.ceil(z * z * v / d / d))}"
+
+
+def significance_table(results, group="ablation", reference="Soft PPO"):
+    """Each variant against `reference` on the final deterministic evaluation, per env."""
+    runs = variant_runs(results, group)
+    lines = [f"| env | {reference} minus | difference | 95% bootstrap interval | permutation p | "
+             "seeds a variant for a 95% interval to exclude 0 |", "| --- | --- | --- | --- | --- | --- |"]
+    for env in sorted({e for e, _ in runs}):
+        ref = [s["eval"]["return_mean"] for s in runs.get((env, reference), [])]
+        for (e, label), ss in runs.items():
+            other = [s["eval"]["return_mean"] for s in ss]
+            if e != env or label == reference or len(ref) < 2 or len(other) < 2:
+                continue
+            lo, hi = bootstrap_ci(np.array(ref), np.array(other))
+            lines.append(f"| {env} | {label} | {np.mean(ref) - np.mean(other):+.1f} | [{lo:+.1f}, {hi:+.1f}] | "
+                         f"{permutation_p(np.array(ref), np.array(other)):.3f} | {seeds_needed(ref, other)} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def settings(j, s):
@@ -160,6 +211,7 @@ def plot_curves(results, out_dir):
 
     written = []
     plan = [("ablation", "charts/episodic_return", "episodic return"),
+            ("alpha_sweep", "charts/episodic_return", "episodic return"),
             ("customization", "charts/episodic_total_return", "total return (basic + add-on)"),
             ("customization", "charts/episodic_addon_metric", "add-on metric")]
     for group, tag, ylabel in plan:
@@ -272,8 +324,15 @@ def write_reports(out, preset):
         "'stochastic' columns sample actions), frozen normaliser, mean over the run's evaluation episodes; then "
         "mean ± std over seeds.", "",
     ]
-    if ablation := ablation_table(results):
-        sections += ["## Soft PPO ablation (episodic return)", "", ablation, ""]
+    for group, title, reference in (("ablation", "Soft PPO ablation", "Soft PPO"),
+                                    ("alpha_sweep", "Soft PPO's temperature: alpha sweep and --autotune", "alpha=0.001")):
+        if table := ablation_table(results, group):
+            sections += [f"## {title} (episodic return)", "", table, ""]
+            if sig := significance_table(results, group, reference):
+                sections += [f"Each row against {reference}, on the final deterministic evaluation (one value per "
+                             "seed). The permutation p-value is exact (every split of the pooled seeds); the bootstrap "
+                             "interval resamples seeds; the last column extrapolates the observed difference and "
+                             "spread.", "", sig, ""]
     if custom := customization_tables(results):
         sections += ["## Policy customization", "",
                      "Prior policy: the prior evaluated before the first update of each Residual PPO run.", "", custom]

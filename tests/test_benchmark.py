@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmark"))
@@ -54,8 +55,11 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
     results = reports.load(str(tmp_path), preset)
     assert len(results) == 8
     ablation = reports.ablation_table(results)
-    assert "| PPO | 1100.0 ± 100.0 (n=2) | 1000.0 ± 100.0 (n=2) |" in ablation
-    assert "| Soft PPO | 2300.0 ± 300.0 (n=2) |" in ablation
+    assert "| HalfCheetah-v4 | PPO | 1100.0 ± 100.0 (n=2) | 1000, 1200 | n/a | 1000.0 ± 100.0 (n=2) |  |" in ablation
+    assert "| HalfCheetah-v4 | Soft PPO | 2300.0 ± 300.0 (n=2) | 2000, 2600 |" in ablation
+    # Soft PPO minus PPO: +1200; of the 6 splits of {1000, 1200, 2000, 2600} into pairs, 2 are as extreme
+    assert "| HalfCheetah-v4 | PPO | +1200.0 | " in reports.significance_table(results)
+    assert "| 0.333 | " in reports.significance_table(results)
     custom = reports.customization_tables(results)
     # Residual: basic 4200/4400, add-on -100/-200 -> total 4100/4200; metric 0.1/0.2
     # lengths 950/1000; stochastic: total 2900 both seeds, lengths 800/1600
@@ -136,3 +140,14 @@ def test_presets_are_well_formed(preset):
     assert len(ids) == len(set(ids)), "job ids must be unique"
     stage1 = {j.id for j in p.jobs if j.stage == 1}
     assert all(not j.prior or j.prior in stage1 for j in p.jobs)
+
+
+def test_significance_helpers():
+    # 20 splits of six values into threes; only the two extreme ones differ by 3 or more
+    assert reports.permutation_p(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])) == 0.1
+    assert reports.permutation_p(np.array([1.0, 6.0]), np.array([2.0, 5.0])) == 1.0  # equal means
+    lo, hi = reports.bootstrap_ci(np.array([10.0, 12.0, 14.0]), np.array([1.0, 2.0, 3.0]))
+    assert lo <= 10.0 <= hi and lo > 0  # separated groups: the interval excludes 0
+    # d = 4, sample variances 2 + 2: n = 1.96^2 * 4 / 16 -> 1 seed
+    assert reports.seeds_needed([0.0, 2.0], [4.0, 6.0]) == "1"
+    assert reports.seeds_needed([1.0, 3.0], [3.0, 1.0]).startswith("never")
