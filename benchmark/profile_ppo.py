@@ -4,7 +4,9 @@
 
 Times the pieces ppo_continuous.py is made of, each on its own, with the script's own classes, next to
 the alternatives it avoids: CleanRL's wrapper stack around the env, torch.distributions.Normal on the hot
-path, the default (for-loop) Adam instead of the fused one. One thread, like the script.
+path, a torch forward pass per step instead of numpy on the weights, per-minibatch index gathers and
+statistics instead of one gather per epoch, the default (for-loop) Adam instead of the fused one. One thread,
+like the script.
 """
 import argparse
 import os
@@ -79,7 +81,10 @@ def main():
     ]
     x = torch.from_numpy(normalizer.obs(raw))
     with torch.inference_mode():
-        rows.append(("rollout: actor forward, one observation", per_call(lambda: agent.actor_mean(x), 3000)))
+        actor_np, x_np = ppo.numpy_forward(agent.actor_mean), x.numpy()
+        rows.append(("rollout: actor forward, one observation, numpy (what the script does)",
+                     per_call(lambda: actor_np(x_np), 3000)))
+        rows.append(("rollout: actor forward, one observation, torch (avoided)", per_call(lambda: agent.actor_mean(x), 3000)))
         logstd = agent.actor_logstd.numpy()[0]
 
         def sample_numpy():
@@ -100,31 +105,67 @@ def main():
     b_obs, b_act = torch.randn(a.batch_size, obs_dim), torch.randn(a.batch_size, act_dim)
     b_adv, b_ret, b_lp = torch.randn(a.batch_size), torch.randn(a.batch_size), torch.randn(a.batch_size)
 
-    def update_cost(fused):
+    b_val = torch.randn(a.batch_size)
+
+    def update_cost(fused, per_epoch_gather):
+        """One iteration's update (epochs x minibatches: forward, clipped losses, backward, clipping, Adam step),
+        per env step. per_epoch_gather: the script's way (one shuffle-gather per epoch, minibatches are slices,
+        advantages normalised for all minibatches at once, KL/clip statistics once per iteration); otherwise each
+        minibatch gathers its rows by index and computes its own statistics (CleanRL's way, ours before)."""
         net = ppo.Agent(obs_dim, act_dim)
         opt = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-5, fused=fused)
-        mbs = [torch.randint(0, a.batch_size, (a.minibatch_size,)) for _ in range(a.num_minibatches)]
+        rng, n_mb = np.random.default_rng(0), a.num_minibatches
 
-        def one_minibatch(mb):
-            newlogprob, entropy = net.get_log_prob_entropy(b_obs[mb], b_act[mb])
-            ratio = (newlogprob - b_lp[mb]).exp()
-            adv = (b_adv[mb] - b_adv[mb].mean()) / (b_adv[mb].std() + 1e-8)
+        def loss_of(obs, act, lp, adv, ret, val):
+            newlogprob, entropy = net.get_log_prob_entropy(obs, act)
+            newvalue = net.get_value(obs)
+            logratio = newlogprob - lp
+            ratio = logratio.exp()
             pg = torch.max(-adv * ratio, -adv * ratio.clamp(0.8, 1.2)).mean()
-            loss = pg + 0.5 * 0.5 * ((net.get_value(b_obs[mb]) - b_ret[mb]) ** 2).mean()
+            v_clipped = val + (newvalue - val).clamp(-0.2, 0.2)
+            v_loss = 0.5 * torch.max((newvalue - ret) ** 2, (v_clipped - ret) ** 2).mean()
+            return pg + 0.5 * v_loss, logratio, ratio
+
+        def step(loss):
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 0.5, foreach=True)
             opt.step()
 
+        def one_epoch():
+            perm = torch.from_numpy(rng.permutation(a.batch_size))
+            if per_epoch_gather:
+                e = [t[perm] for t in (b_obs, b_act, b_lp, b_adv, b_ret, b_val)]
+                adv = e[3].view(n_mb, -1)
+                e[3] = ((adv - adv.mean(1, keepdim=True)) / (adv.std(1, keepdim=True) + 1e-8)).view(-1)
+                logratios = []
+                for start in range(0, a.batch_size, a.minibatch_size):
+                    mb = slice(start, start + a.minibatch_size)
+                    loss, logratio, _ = loss_of(*(t[mb] for t in e))
+                    logratios.append(logratio.detach())
+                    step(loss)
+                with torch.no_grad():
+                    ((torch.cat(logratios).exp() - 1).abs() > 0.2).float().mean()
+                return
+            for start in range(0, a.batch_size, a.minibatch_size):
+                i = perm[start : start + a.minibatch_size]
+                adv = (b_adv[i] - b_adv[i].mean()) / (b_adv[i].std() + 1e-8)
+                loss, logratio, ratio = loss_of(b_obs[i], b_act[i], b_lp[i], adv, b_ret[i], b_val[i])
+                with torch.no_grad():
+                    (-logratio).mean(), ((ratio - 1) - logratio).mean(), ((ratio - 1.0).abs() > 0.2).float().mean()
+                step(loss)
+
+        one_epoch()  # warm-up
         start = time.perf_counter()
         for _ in range(3):
-            for mb in mbs:
-                one_minibatch(mb)
+            one_epoch()
         per_iteration = (time.perf_counter() - start) / 3 * a.update_epochs
         return per_iteration / a.batch_size * 1e6
 
-    rows.append(("update: 10 epochs x 32 minibatches, fused Adam, per env step", update_cost(True)))
-    rows.append(("update: same with the default for-loop Adam (avoided)", update_cost(False)))
+    rows.append(("update: 10 epochs x 32 minibatches, per-epoch gather, fused Adam (what the script does)",
+                 update_cost(True, True)))
+    rows.append(("update: same with per-minibatch gathers and statistics (before)", update_cost(True, False)))
+    rows.append(("update: per-minibatch gathers and the default for-loop Adam (avoided)", update_cost(False, False)))
     print(f"# Where the time goes: {args.env_id}, microseconds per environment step\n")
     print("| piece | us/step |\n| --- | ---: |")
     for name, us in rows:

@@ -107,6 +107,31 @@ def test_running_mean_std_matches_numpy():
     np.testing.assert_allclose(rms.var, data.var(0), rtol=1e-3)
 
 
+def test_running_mean_std_one_row_at_a_time_matches_numpy():
+    # the per-step path (one env) skips the batch variance: it must still track the mean and variance of the stream
+    rng = np.random.default_rng(1)
+    data = rng.normal(3.0, 2.0, size=(500, 4))
+    rms = ppo.RunningMeanStd((4,))
+    for row in data:
+        rms.update(row[None])
+    np.testing.assert_allclose(rms.mean, data.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(rms.var, data.var(0), rtol=1e-3)
+
+
+def test_numpy_forward_is_the_torch_forward_and_follows_the_weights():
+    torch.manual_seed(0)
+    agent, x = ppo.Agent(17, 6), np.random.default_rng(0).normal(size=(5, 17)).astype(np.float32)
+    forward = ppo.numpy_forward(agent.actor_mean)
+    with torch.no_grad():
+        np.testing.assert_allclose(forward(x), agent.actor_mean(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6)
+        assert forward(x).dtype == np.float32
+        for p in agent.actor_mean.parameters():  # an optimizer step changes the weights in place...
+            p.add_(0.1)
+        # ...and a forward built now (the script builds one per rollout) computes with the new ones
+        np.testing.assert_allclose(ppo.numpy_forward(agent.actor_mean)(x), agent.actor_mean(torch.from_numpy(x)).numpy(),
+                                   rtol=1e-5, atol=1e-6)
+
+
 def test_checkpoint_round_trip_reproduces_the_evaluation(tmp_path):
     summary = ppo.train(tiny_args(tmp_path, env_id="InvertedPendulum-v4", save_model=True, eval_episodes=3))
     ckpt = torch.load(summary["checkpoint"], weights_only=True)  # tensors and plain types only
