@@ -8,7 +8,7 @@ Each job runs one of the scripts, unchanged, as its own process, in `OUT/runs/<j
 (`command.txt`), its log (`log.txt`) and the script's own run folder (TensorBoard events, summary.json).
 A job whose summary.json exists is skipped, so re-running resumes a grid; a failed job is reported with the
 tail of its log and does not stop the others. Reports go to OUT (default benchmark/results/<preset>/):
-see benchmark/reports.py.
+see benchmark/preset_report.py.
 """
 import argparse
 import os
@@ -55,8 +55,9 @@ def command(job, out, track):
 def run_job(argv, folder):
     """Runs one job in a fresh process; returns (return code, seconds). Module level so submitit can pickle it."""
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "command.txt"), "w") as f:
-        f.write(shlex.join(argv) + "\n")
+    with open(os.path.join(folder, "command.txt"), "w") as f:  # as typed in the repository root, on any machine
+        shown = ["python", *(a.replace(ROOT + os.sep, "") for a in argv[1:])]
+        f.write(shlex.join(shown) + "\n")
     start = time.time()
     with open(os.path.join(folder, "log.txt"), "w") as log:
         rc = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
@@ -135,9 +136,9 @@ def main(argv=None):
     for j, why in failed:
         print(f"[benchmark] FAILED {j.id}:\n{why}", file=sys.stderr)
     if not args.no_report:
-        import reports
+        import preset_report
 
-        reports.write_reports(out, preset)
+        preset_report.write_reports(out, preset)
     print(f"[benchmark] {ran} jobs ran, {len(failed)} failed, {wall:.0f} s; reports in {out}", file=sys.stderr)
     sys.exit(1 if failed else 0)
 

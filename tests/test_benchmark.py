@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmark"))
+import preset_report as reports  # noqa: E402
 import presets  # noqa: E402
-import reports  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -95,7 +95,9 @@ def test_smoke_preset_end_to_end(tmp_path):
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert "curves_ablation_episodic_return_Hopper-v4.png" in pngs and "omega_frontier_Hopper-v4.png" in pngs
     assert all((tmp_path / p).stat().st_size > 5000 for p in pngs)
-    assert (tmp_path / "runs" / presets.smoke().jobs[0].id / "command.txt").exists()
+    command = (tmp_path / "runs" / presets.smoke().jobs[0].id / "command.txt").read_text()
+    # recorded as typed in the repository root: no interpreter path, no path of this checkout
+    assert command.startswith("python soft_ppo_continuous.py ") and ROOT not in command and sys.executable not in command
     # re-running skips every finished job
     again = run_smoke(tmp_path, "--no-report")
     assert again.returncode == 0 and "0 jobs to run" in again.stderr

@@ -1,6 +1,6 @@
 """Tables from finished runs: reads every `summary.json` under a results folder and prints Markdown.
 
-    python benchmark/report.py benchmark/results/ppo_1M [--out benchmark/results/ppo_1M/table.md]
+    python benchmark/runs_table.py benchmark/results/ppo_1M [--out benchmark/results/ppo_1M/table.md]
 
 One row per (env, experiment name): mean +/- std over seeds of the final deterministic evaluation (10
 episodes per seed, frozen normaliser) and of the training return (mean of the last 20 training episodes),

@@ -1,6 +1,6 @@
 """Reports of a benchmark folder: Markdown tables (mean +/- std over seeds), learning curves, the omega' frontier.
 
-Written by benchmark/run.py after a grid; also runnable alone: `python benchmark/reports.py --preset customization`.
+Written by benchmark/run.py after a grid; also runnable alone: `python benchmark/preset_report.py --preset customization`.
 Every table is computed from the runs' own summary.json files; curves from their TensorBoard events.
 """
 import argparse
