@@ -253,6 +253,11 @@ def gaussian_log_prob(action, mean, logstd):
     return (-0.5 * ((action - mean) / logstd.exp()) ** 2 - logstd - LOG_SQRT_2PI).sum(-1)
 
 
+def gaussian_entropy(logstd):
+    """Entropy of the diagonal Gaussian with log-std `logstd`, summed over action dims (the mean does not enter)."""
+    return (logstd + 0.5 + LOG_SQRT_2PI).sum()
+
+
 def numpy_forward(net):
     """The Linear/Tanh stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
     policy does not change during collection): a numpy matmul on one observation costs a few microseconds, a torch
@@ -294,7 +299,7 @@ class Agent(nn.Module):
     def get_log_prob_entropy(self, x, action):
         """log pi(action|x) per sample, and the policy entropy (one number: the std is state-independent)."""
         mean = self.actor_mean(x)
-        return gaussian_log_prob(action, mean, self.actor_logstd), (self.actor_logstd + 0.5 + LOG_SQRT_2PI).sum()
+        return gaussian_log_prob(action, mean, self.actor_logstd), gaussian_entropy(self.actor_logstd)
 
 
 def compute_gae(rewards, values, dones, next_value, gamma, gae_lambda):
@@ -375,7 +380,7 @@ class Prior:
         self.normalizer = Normalizer(int(np.prod(ckpt["obs_shape"])), 1, SimpleNamespace(**ckpt["args"]))
         rms, saved = self.normalizer.obs_rms, ckpt["obs_rms"]
         rms.mean, rms.var, rms.count = saved["mean"].double().numpy(), saved["var"].double().numpy(), saved["count"]
-        self.entropy = float((self.agent.actor_logstd.detach() + 0.5 + LOG_SQRT_2PI).sum())  # H(pi_prior(.|s)), same for all s
+        self.entropy = float(gaussian_entropy(self.agent.actor_logstd.detach()))  # H(pi_prior(.|s)), same for all s
         self.basic_return_scale = ckpt.get("basic_return_scale")  # written by prior_train.py's measurement
         # frozen, so built once: in numpy the prior costs each step about what the actor's numpy forward does
         self.actor_mean, self.logstd = numpy_forward(self.agent.actor_mean), self.agent.actor_logstd.detach().numpy()[0]
@@ -577,7 +582,7 @@ def train(args, inspect=None):
 
         with torch.inference_mode():
             logstd, actor_mean = agent.actor_logstd.cpu().numpy()[0], numpy_forward(agent.actor_mean)
-            entropy_offset = (logstd + 0.5 + LOG_SQRT_2PI).sum() if args.entropy_term == "centred" else 0.0
+            entropy_offset = gaussian_entropy(logstd) if args.entropy_term == "centred" else 0.0
             for step in range(args.num_steps):
                 global_step += args.num_envs
                 obs[step] = next_obs

@@ -230,6 +230,11 @@ def gaussian_log_prob(action, mean, logstd):
     return (-0.5 * ((action - mean) / logstd.exp()) ** 2 - logstd - LOG_SQRT_2PI).sum(-1)
 
 
+def gaussian_entropy(logstd):
+    """Entropy of the diagonal Gaussian with log-std `logstd`, summed over action dims (the mean does not enter)."""
+    return (logstd + 0.5 + LOG_SQRT_2PI).sum()
+
+
 def numpy_forward(net):
     """The Linear/Tanh stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
     policy does not change during collection): a numpy matmul on one observation costs a few microseconds, a torch
@@ -271,7 +276,7 @@ class Agent(nn.Module):
     def get_log_prob_entropy(self, x, action):
         """log pi(action|x) per sample, and the policy entropy (one number: the std is state-independent)."""
         mean = self.actor_mean(x)
-        return gaussian_log_prob(action, mean, self.actor_logstd), (self.actor_logstd + 0.5 + LOG_SQRT_2PI).sum()
+        return gaussian_log_prob(action, mean, self.actor_logstd), gaussian_entropy(self.actor_logstd)
 
 
 def compute_gae(rewards, values, dones, next_value, gamma, gae_lambda):
