@@ -88,8 +88,8 @@ class Args:
     addon_task: Optional[str] = None
     """add-on task as module:function (default: the env's task in addon_tasks.py)"""
     omega_prime: Optional[float] = None
-    """weight of the prior term in the reward, in the prior's normalised basic-reward units (default 0.03, one value
-    for every env: the README's rule, "Choosing omega'")"""
+    """weight of the prior term in the reward, in the prior's normalised basic-reward units (default: the prior's
+    calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
     prior_term: Literal["centred", "literal", "matched"] = "centred"
@@ -169,7 +169,6 @@ def check_args(args):
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
         args.prior_term = args.entropy_term = "literal"
-    args.omega_prime = 0.03 if args.omega_prime is None else args.omega_prime  # the README's rule, "Choosing omega'"
     for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef", "max_grad_norm",
                  "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
@@ -500,6 +499,10 @@ def train(args, inspect=None):
     if args.alpha_hat is None and "alpha" not in prior_ckpt:
         raise UserError(f"prior {args.prior_path} records no alpha: pass --alpha-hat")
     args.alpha_hat = prior_ckpt["alpha"] if args.alpha_hat is None else args.alpha_hat  # RQL: the prior's temperature
+    if args.omega_prime is None:  # the README's rules, "Choosing omega'": the prior's calibrated value, else 0.03
+        args.omega_prime = float(prior_ckpt.get("omega_prime", 0.03))
+        if not (math.isfinite(args.omega_prime) and args.omega_prime >= 0):
+            raise UserError(f"prior {args.prior_path} records omega_prime {args.omega_prime}: pass --omega-prime")
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"

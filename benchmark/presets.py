@@ -116,6 +116,21 @@ def alpha_sweep():
                   "HalfCheetah-v4 and Hopper-v4, seeds 1-3, 500k steps: 30 runs, about 3 hours on 2 cores", jobs)
 
 
+CALIBRATION_GRID = (0.001, 0.003, 0.01, 0.03)
+
+
+def calibration():
+    """Rule 2 for omega' (README, "Choosing omega'"): Residual PPO from each shipped prior at every omega' of the grid,
+    on validation seeds 4 and 5 that no reported run uses; benchmark/calibrate_omega.py reads the results."""
+    envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
+    jobs = [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
+                ["--total-timesteps", "500000", "--omega-prime", str(w)])
+            for seed in (4, 5) for env in envs for w in CALIBRATION_GRID]
+    return Preset("calibration", "omega' by validation: Residual PPO from the shipped priors at omega' = "
+                  f"{' / '.join(map(str, CALIBRATION_GRID))}, validation seeds 4-5, 500k steps, the four envs: 32 runs "
+                  "(two calls on a 16-core machine, about 8 hours on 2 cores), resumable", jobs)
+
+
 def customization():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
@@ -133,4 +148,5 @@ def paper():
                                    [0.0, 0.003, 0.01, 0.1, 0.3, 1.0], [], True, 2_000_000))
 
 
-PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "customization": customization, "paper": paper}
+PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
+           "customization": customization, "paper": paper}

@@ -153,3 +153,17 @@ def test_significance_helpers():
     # d = 4, sample variances 2 + 2: n = 1.96^2 * 4 / 16 -> 1 seed
     assert reports.seeds_needed([0.0, 2.0], [4.0, 6.0]) == "1"
     assert reports.seeds_needed([1.0, 3.0], [3.0, 1.0]).startswith("never")
+
+
+def test_calibration_rule_picks_the_best_total_that_keeps_the_episode_length():
+    import calibrate_omega
+
+    runs = {0.001: [(1000, 1000, 9000.0), (1000, 700, 9500.0)],  # best total, but one seed falls: out
+            0.003: [(1000, 990, 5000.0), (1000, 1000, 5200.0)],  # kept (990 >= 95% of 1000), best of the kept
+            0.01: [(1000, 1000, 4000.0), (1000, 1000, 4100.0)],
+            0.03: [(1000, 1000, 3000.0), (1000, 1000, 3100.0)]}
+    assert calibrate_omega.choose(runs)[0] == 0.003
+    fallen = {w: [(1000, 500, 1.0)] for w in runs}
+    assert calibrate_omega.choose(fallen)[0] == 0.03  # none kept: the largest, the strongest tie to the prior
+    # lengths are compared with each run's own prior evaluation (here a prior that falls at 400 steps)
+    assert calibrate_omega.choose({0.001: [(400, 390, 10.0)], 0.03: [(400, 400, 5.0)]})[0] == 0.001

@@ -419,3 +419,28 @@ def test_prior_log_prob_in_numpy_is_the_gaussian_log_prob(hopper_prior):
         mean = prior.agent.actor_mean(torch.from_numpy(prior.normalizer.obs(raw_obs, update=False)))
         expected = residual.gaussian_log_prob(torch.from_numpy(action), mean, prior.agent.actor_logstd).numpy()
     np.testing.assert_allclose(prior.log_prob(raw_obs, action), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("stored, flag, expected", [(0.01, None, 0.01), (0.01, "0.02", 0.02), (None, None, 0.03)])
+def test_omega_prime_default_is_the_priors_calibrated_value(tmp_path, hopper_prior, stored, flag, expected):
+    # benchmark/calibrate_omega.py --write stores omega_prime in the prior; an explicit --omega-prime wins; without
+    # either, the rule's 0.03
+    ckpt = residual.load_checkpoint(hopper_prior)
+    if stored is not None:
+        ckpt["omega_prime"] = stored
+    path = str(tmp_path / "prior.pt")
+    residual.save_checkpoint(path, ckpt)
+    summary = residual.train(residual.Args(env_id="Hopper-v4", prior_path=path, total_timesteps=512, num_steps=256,
+                                           num_minibatches=4, update_epochs=1, eval_episodes=0, progress=False,
+                                           runs_dir=str(tmp_path / "runs"),
+                                           omega_prime=None if flag is None else float(flag)))
+    assert summary["args"]["omega_prime"] == expected
+
+
+def test_a_prior_with_a_bad_omega_prime_is_refused(tmp_path, hopper_prior):
+    ckpt = residual.load_checkpoint(hopper_prior)
+    ckpt["omega_prime"] = -1.0
+    residual.save_checkpoint(str(tmp_path / "prior.pt"), ckpt)
+    out = run_residual("--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "prior.pt"), "--runs-dir",
+                       str(tmp_path / "runs"), *TINY)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "omega_prime -1.0" in out.stderr

@@ -1,0 +1,77 @@
+"""omega' for each prior by validation (README, "Choosing omega'", rule 2), from the `calibration` preset's runs.
+
+    python benchmark/run.py --preset calibration --workers 16   # 32 runs of 500k steps, resumable
+    python benchmark/calibrate_omega.py                          # the table and the choice per env
+    python benchmark/calibrate_omega.py --write                  # ...stored in priors/{env}.pt as omega_prime
+
+The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
+evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
+update), take the one with the highest mean total return (basic + add-on, deterministic evaluation); if none
+qualifies, the largest omega' of the grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
+"""
+import argparse
+import os
+import sys
+from collections import defaultdict
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import preset_report  # noqa: E402
+from presets import PRESETS  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MIN_LENGTH_RATIO = 0.95
+
+
+def choose(runs):
+    """runs: {omega': [(prior length, length, total return) per validation seed]} -> (omega', why)."""
+    kept = {w: rs for w, rs in runs.items() if rs and all(length >= MIN_LENGTH_RATIO * prior for prior, length, _ in rs)}
+    if not kept:
+        return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length: the largest"
+    best = max(kept, key=lambda w: (np.mean([total for _, _, total in kept[w]]), w))
+    return best, f"highest mean total return of the omega' that kept the episode length ({len(kept)} of {len(runs)})"
+
+
+def collect(out):
+    """{env: {omega': [(prior length, length, total)]}} from the calibration runs that finished under `out`."""
+    found = defaultdict(lambda: defaultdict(list))
+    for job, s in preset_report.load(out, PRESETS["calibration"]()).items():
+        before, after = s["eval_initial"], s["eval"]
+        found[job.env_id][float(s["args"]["omega_prime"])].append(
+            (before["length_mean"], after["length_mean"], after["total_return_mean"]))
+    return found
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=os.path.join(ROOT, "benchmark", "results", "calibration"),
+                   help="the calibration preset's results folder")
+    p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
+    args = p.parse_args(argv)
+    found = collect(args.out)
+    if not found:
+        sys.exit(f"error: no finished calibration runs under {args.out}: run `python benchmark/run.py --preset calibration`")
+    print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    choices = {}
+    for env, runs in sorted(found.items()):
+        choices[env] = choose(runs)
+        for w, rs in sorted(runs.items()):
+            ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
+            mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
+            print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} | {mark} |")
+    if args.write:
+        import residual_ppo_continuous as residual  # noqa: E402  (only needed to write checkpoints)
+
+        for env, (w, why) in choices.items():
+            path = os.path.join(ROOT, "priors", f"{env}.pt")
+            ckpt = residual.load_checkpoint(path)
+            ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py: {why}")
+            residual.save_checkpoint(path, ckpt)
+            print(f"{path}: omega_prime = {w:g}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, ROOT)
+    main()
