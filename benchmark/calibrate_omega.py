@@ -54,13 +54,22 @@ def main(argv=None):
         sys.exit(f"error: no finished calibration runs under {args.out}: run `python benchmark/run.py --preset calibration`")
     print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
     print("| --- | --- | --- | --- | --- | --- |")
-    choices = {}
+    expected = defaultdict(set)  # env -> {(omega', seed)} the preset runs: a choice from fewer is provisional
+    for job in PRESETS["calibration"]().jobs:
+        expected[job.env_id].add(job.id)
+    choices, incomplete = {}, []
     for env, runs in sorted(found.items()):
         choices[env] = choose(runs)
+        if sum(len(rs) for rs in runs.values()) < len(expected[env]):
+            incomplete.append(env)
+            choices[env] = (choices[env][0], "provisional (grid incomplete): " + choices[env][1])
         for w, rs in sorted(runs.items()):
             ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
             mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
             print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} | {mark} |")
+    if args.write and incomplete:
+        sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
+                 "(finish it with `python benchmark/run.py --preset calibration`)")
     if args.write:
         import residual_ppo_continuous as residual  # noqa: E402  (only needed to write checkpoints)
 
