@@ -130,7 +130,7 @@ def main(argv=None):
     wall = time.time() - started
     with open(os.path.join(out, "provenance.md"), "a") as f:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
-        f.write(f"- {when}: `python benchmark/run.py {' '.join(argv or sys.argv[1:])}`"
+        f.write(f"- {when}: `python benchmark/run.py {' '.join(argv or sys.argv[1:]).replace(ROOT + os.sep, '')}`"
                 f" ran {ran} jobs in {wall:.0f} s from commit `{commit}` on {platform.node()} "
                 f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})\n")
     for j, why in failed:
