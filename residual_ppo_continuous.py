@@ -702,10 +702,10 @@ def train(args, inspect=None):
                 losses.append(loss.detach())
                 optimizer.step()
 
-            if args.target_kl is not None:  # the epoch's last minibatch decides, as in CleanRL
-                last = logratios[-1]
-                if ((last.exp() - 1) - last).mean() > args.target_kl:
-                    break
+            # approx_kl of the epoch's last minibatch, as CleanRL: http://joschu.net/blog/kl-approx.html
+            approx_kl = ((logratios[-1].exp() - 1) - logratios[-1]).mean()
+            if args.target_kl is not None and approx_kl > args.target_kl:
+                break
         # checked once per iteration, not per minibatch (each check syncs): a diverged run stops here, unsaved
         check_finite(iteration, global_step, loss=torch.stack(losses), gradient_norm=torch.stack(grad_norms),
                      parameters=nn.utils.parameters_to_vector(agent.parameters()))
@@ -718,12 +718,10 @@ def train(args, inspect=None):
         writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
         writer.add_scalar("losses/policy_loss", pg_loss.item(), global_step)
         writer.add_scalar("losses/entropy", entropy.item(), global_step)
-        with torch.no_grad():  # approx_kl of the last minibatch (as CleanRL logs it): http://joschu.net/blog/kl-approx.html
-            last, all_ratios = logratios[-1], torch.cat(logratios).exp()
-            writer.add_scalar("losses/old_approx_kl", (-last).mean().item(), global_step)
-            writer.add_scalar("losses/approx_kl", ((last.exp() - 1) - last).mean().item(), global_step)
-            writer.add_scalar("losses/clipfrac", ((all_ratios - 1.0).abs() > args.clip_coef).float().mean().item(),
-                              global_step)
+        writer.add_scalar("losses/old_approx_kl", (-logratios[-1]).mean().item(), global_step)
+        writer.add_scalar("losses/approx_kl", approx_kl.item(), global_step)
+        clipfrac = ((torch.cat(logratios).exp() - 1.0).abs() > args.clip_coef).float().mean()  # over all minibatches
+        writer.add_scalar("losses/clipfrac", clipfrac.item(), global_step)
         writer.add_scalar("losses/explained_variance", explained_var, global_step)
         writer.add_scalar("charts/mean_logprob", logprobs.mean(), global_step)
         writer.add_scalar("charts/mean_prior_logprob", prior_logprobs.mean(), global_step)
