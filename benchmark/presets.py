@@ -3,7 +3,11 @@
 A job is one process running one of the scripts unchanged. Jobs of stage 1 (priors) finish before stage 2
 (runs that load them) starts. `group` and `label` decide where a run lands in the reports.
 """
+import functools
+import os
 from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(eq=False)  # hashed by identity: jobs are dictionary keys in the reports
@@ -52,12 +56,24 @@ def _ablation(envs, seeds, steps, alpha, ent_coef, common, autotune=False):
     return jobs
 
 
-def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train_priors, prior_steps, prior_args=()):
-    """One row per method (README, "Policy customization"): Greedy PPO, KL PPO (beta = `kl_coef`), Residual PPO at
-    its defaults (the rule: omega' = 0.03, centred prior term, r_R on the prior's basic-return scale), the same with
-    the paper's literal prior term, and the Full policy; then the omega' sweep (its omega' = 0.03 point is the
-    Residual PPO row, not run twice). Rows come before the sweep, seed by seed, so a grid cut short has whole rows.
-    Coefficients are in the prior's normalised basic-reward units and were set before any run of a preset."""
+@functools.cache
+def shipped_omega_prime(env_id):
+    """The omega' residual_ppo_continuous.py defaults to from the shipped prior priors/{env_id}.pt: its calibrated
+    `omega_prime` (rule 2, README "Choosing omega'"), else 0.03 (rule 1)."""
+    import torch  # here, not at the top: listing presets needs no torch
+
+    ckpt = torch.load(os.path.join(ROOT, "priors", f"{env_id}.pt"), map_location="cpu", weights_only=True)
+    return float(ckpt.get("omega_prime", 0.03))
+
+
+def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train_priors, prior_steps, prior_args=(),
+                   sweep_seeds=None):
+    """One row per method (README, "Policy customization"): Greedy PPO, KL PPO, Residual PPO at its defaults (omega'
+    from the prior, centred prior term, r_R on the prior's basic-return scale), the same with the paper's literal
+    prior term, and the Full policy; then the omega' sweep on `sweep_seeds` (default: all seeds), without the
+    default omega' (that point is the Residual PPO row, not run twice). `kl_coef(env)` is KL PPO's beta: the same
+    weight on the prior as Residual PPO's omega'. Rows come before the sweep, seed by seed, so a grid cut short has
+    whole rows. Coefficients are in the prior's normalised basic-reward units, set before any run of a preset."""
     jobs, priors = [], {}
     for env in envs:
         priors[env] = ""
@@ -66,22 +82,24 @@ def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train
                         ["--total-timesteps", str(prior_steps), *prior_args, *common], stage=1)
             jobs.append(prior)
             priors[env] = prior.id
-    rows = {
-        "Residual PPO": [],
-        "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
-        "KL PPO": ["--kl-coef", str(kl_coef)],
-        "Residual PPO (literal prior term)": ["--prior-term", "literal"],
-    }
     for seed in seeds:
         for env in envs:
+            rows = {
+                "Residual PPO": [],
+                "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
+                "KL PPO": ["--kl-coef", f"{kl_coef(env):g}"],
+                "Residual PPO (literal prior term)": ["--prior-term", "literal"],
+            }
             for label, flags in rows.items():
                 jobs.append(Job("customization", label, env, seed, "residual_ppo_continuous.py",
                                 ["--total-timesteps", str(steps), *flags, *common], prior=priors[env]))
             jobs.append(Job("full", "Full policy", env, seed, "prior_train.py",
                             ["--reward", "total", "--total-timesteps", str(full_steps), *common]))
-    for seed in seeds:
+    for seed in seeds if sweep_seeds is None else sweep_seeds:
         for env in envs:
             for w in sweep:
+                if w == kl_coef(env):
+                    continue
                 jobs.append(Job("omega_sweep", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                                 ["--total-timesteps", str(steps), "--omega-prime", str(w), *common], prior=priors[env]))
     return jobs
@@ -91,7 +109,7 @@ def smoke():
     common = ["--num-steps", "256", "--num-minibatches", "4", "--update-epochs", "2", "--eval-episodes", "1"]
     return Preset("smoke", "seconds: every kind of job and report on Hopper-v4 with tiny budgets (used by the tests)",
                   _ablation(["Hopper-v4"], [1, 2], 512, 0.001, 0.01, common)
-                  + _customization(["Hopper-v4"], [1], 512, 512, 0.03, [0.0], common, True, 512,
+                  + _customization(["Hopper-v4"], [1], 512, 512, lambda env: 0.03, [0.0], common, True, 512,
                                    ["--measure-steps", "1000"]))
 
 
@@ -134,17 +152,19 @@ def calibration():
 def customization():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
-                  "priors, 1M-step fine-tuning and 1M-step full policies, seeds 1-3, the four envs, and the omega' "
-                  "sweep 0 / 0.01 / 0.1 (with 0.03, the Residual PPO row): 96 runs of 1M steps, about 11 hours on 2 cores "
-                  "(12-15 min a run with two sharing the cores), resumable across sessions",
-                  _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, 0.03, [0.0, 0.01, 0.1], [], False, 0))
+                  "priors at their calibrated omega', 1M-step fine-tuning and 1M-step full policies, seeds 1-3, the "
+                  "four envs (60 runs), and the omega' frontier on seed 1: 0 / 0.001 / 0.003 / 0.01 / 0.03 / 0.1 "
+                  "(the default's point is the Residual PPO row; 20 runs): 80 runs of 1M steps, about 9 hours on 2 "
+                  "cores (12-15 min a run with two sharing the cores), resumable across sessions",
+                  _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, shipped_omega_prime,
+                                 [0.0, 0.001, 0.003, 0.01, 0.03, 0.1], [], False, 0, sweep_seeds=[1]))
 
 
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
                   _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.001, 0.01, [])
-                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, 0.03,
+                  + _customization(envs, [1, 2, 3, 4, 5], 1_000_000, 2_000_000, lambda env: 0.03,
                                    [0.0, 0.003, 0.01, 0.1, 0.3, 1.0], [], True, 2_000_000))
 
 
