@@ -203,11 +203,25 @@ def curve_stats(curves, points=100, window=10):
     return grid, ys.mean(0), ys.std(0)
 
 
-def plot_curves(results, out_dir):
+def _pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (no display is needed or wanted)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, out_dir, name):
+    """Write `fig` to out_dir/name, free it, return the name (the reports link the images by name)."""
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, name), dpi=100)
+    _pyplot().close(fig)
+    return name
+
+
+def plot_curves(results, out_dir):
+    plt = _pyplot()
 
     written = []
     plan = [("ablation", "charts/episodic_return", "episodic return"),
@@ -230,11 +244,7 @@ def plot_curves(results, out_dir):
                 ax.fill_between(grid, mean - std, mean + std, alpha=0.2)
             ax.set(xlabel="environment steps", ylabel=ylabel, title=f"{env}: {group}")
             ax.legend(fontsize=8)
-            fig.tight_layout()
-            name = f"curves_{group}_{tag.split('/')[-1]}_{env}.png"
-            fig.savefig(os.path.join(out_dir, name), dpi=100)
-            plt.close(fig)
-            written.append(name)
+            written.append(_save(fig, out_dir, f"curves_{group}_{tag.split('/')[-1]}_{env}.png"))
     return written
 
 
@@ -252,10 +262,7 @@ def reference_points(results):
 def plot_frontier(points, out_dir, refs=None):
     """Basic against add-on return of each omega' (mean ± std over seeds), the Prior and the Full policy marked,
     and the total-return level through each of them as a dotted line (basic + add-on = const)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     written = []
     for env, rows in sorted(points.items()):
@@ -277,11 +284,7 @@ def plot_frontier(points, out_dir, refs=None):
             ax.legend(fontsize=7)
         ax.set(xlabel="basic return", ylabel="add-on return")
         ax.set_title(f"{env}: omega' sweep, mean ± std over seeds", fontsize=10)
-        fig.tight_layout()
-        name = f"omega_frontier_{env}.png"
-        fig.savefig(os.path.join(out_dir, name), dpi=100)
-        plt.close(fig)
-        written.append(name)
+        written.append(_save(fig, out_dir, f"omega_frontier_{env}.png"))
     return written
 
 
