@@ -159,10 +159,10 @@ def customization_tables(results, groups=("customization", "full")):
 
 def omega_points(results):
     """{env: [(omega', [task evals over seeds])]} sorted by omega'. The Residual PPO row is one of the sweep's
-    points (the presets do not run it twice)."""
+    points (the presets do not run it twice); the calibration preset's runs are a sweep too (at its budget)."""
     points = defaultdict(lambda: defaultdict(list))
     for j, s in results.items():
-        if j.group == "omega_sweep" or j.label == "Residual PPO":
+        if j.group in ("omega_sweep", "calibration") or j.label == "Residual PPO":
             points[j.env_id][float(s["args"]["omega_prime"])].append(task_eval(j, s))
     return {env: sorted(d.items()) for env, d in points.items()}
 
@@ -252,7 +252,7 @@ def reference_points(results):
     """{env: {"Prior policy" | "Full policy": [task evals]}}: where the frontier plot marks the prior and the Full policy."""
     refs = defaultdict(lambda: defaultdict(list))
     for j, s in results.items():
-        if j.label == "Residual PPO":
+        if j.label == "Residual PPO" or j.group == "calibration":
             refs[j.env_id]["Prior policy"].append(task_eval(j, s, initial=True))
         elif j.label == "Full policy":
             refs[j.env_id]["Full policy"].append(task_eval(j, s))
