@@ -1,7 +1,7 @@
 """Run a benchmark grid and write the paper-style reports.
 
     python benchmark/run.py --preset smoke                 # seconds
-    python benchmark/run.py --preset customization --workers 2   # ~9 hours on 2 cores, resumable
+    python benchmark/run.py --preset customization --workers 2   # ~5-6 hours on 2 cores, resumable
     python benchmark/run.py --preset paper --launcher submitit --slurm-partition gpu   # on a cluster
 
 Each job runs one of the scripts, unchanged, as its own process, in `OUT/runs/<job id>/` with its command
