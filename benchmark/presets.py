@@ -116,7 +116,7 @@ def smoke():
 def ablation():
     return Preset("ablation", "the paper's Soft PPO ablation (PPO, entropy-bonus PPO, Soft PPO, repeat-entropy PPO) "
                   "at 1M steps, seeds 1-5, HalfCheetah-v4 and Hopper-v4, then Soft PPO --autotune on the same seeds: "
-                  "50 runs of 1M steps, about 4-5 hours on 2 cores, resumable across sessions",
+                  "50 runs of 1M steps, about 3 hours on 2 cores, resumable across sessions",
                   _ablation(["HalfCheetah-v4", "Hopper-v4"], [1, 2, 3, 4, 5], 1_000_000, 0.001, 0.01, [], autotune=True))
 
 
@@ -131,7 +131,7 @@ def alpha_sweep():
         jobs += [Job("alpha_sweep", "autotune", env, seed, "soft_ppo_continuous.py", ["--autotune", *common])
                  for seed in (1, 2, 3)]
     return Preset("alpha_sweep", "Soft PPO's alpha sweep (0.0003 / 0.001 / 0.003 / 0.01) and --autotune on "
-                  "HalfCheetah-v4 and Hopper-v4, seeds 1-3, 500k steps: 30 runs, about 3 hours on 2 cores", jobs)
+                  "HalfCheetah-v4 and Hopper-v4, seeds 1-3, 500k steps: 30 runs, about 1.5 hours on 2 cores", jobs)
 
 
 CALIBRATION_GRID = (0.001, 0.003, 0.01, 0.03)
@@ -146,7 +146,7 @@ def calibration():
             for seed in (4, 5) for env in envs for w in CALIBRATION_GRID]
     return Preset("calibration", "omega' by validation: Residual PPO from the shipped priors at omega' = "
                   f"{' / '.join(map(str, CALIBRATION_GRID))}, validation seeds 4-5, 500k steps, the four envs: 32 runs "
-                  "(two calls on a 16-core machine, about 8 hours on 2 cores), resumable", jobs)
+                  "(two calls on a 16-core machine; 1.6 hours on 2 cores here), resumable", jobs)
 
 
 def customization():
