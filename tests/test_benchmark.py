@@ -167,3 +167,18 @@ def test_calibration_rule_picks_the_best_total_that_keeps_the_episode_length():
     assert calibrate_omega.choose(fallen)[0] == 0.03  # none kept: the largest, the strongest tie to the prior
     # lengths are compared with each run's own prior evaluation (here a prior that falls at 400 steps)
     assert calibrate_omega.choose({0.001: [(400, 390, 10.0)], 0.03: [(400, 400, 5.0)]})[0] == 0.001
+
+
+def test_calibration_runs_form_an_omega_sweep_with_the_prior_marked(tmp_path):
+    jobs = []
+    for w, seed, total in ((0.003, 4, 3000.0), (0.003, 5, 3400.0), (0.03, 4, 2000.0)):
+        job = presets.Job("calibration", f"omega'={w}", "Walker2d-v4", seed, "residual_ppo_continuous.py")
+        fake_run(tmp_path, job, {"eval": task_eval(total + 1000.0, -1000.0, 0.1),
+                                 "eval_initial": task_eval(5000.0, -2500.0, 0.25), "args": {"omega_prime": w}})
+        jobs.append(job)
+    results = reports.load(str(tmp_path), presets.Preset("synthetic", "known numbers", jobs))
+    points = dict(reports.omega_points(results)["Walker2d-v4"])
+    assert sorted(points) == [0.003, 0.03]
+    assert [e["total_return_mean"] for e in points[0.003]] == [3000.0, 3400.0]
+    prior = reports.reference_points(results)["Walker2d-v4"]["Prior policy"]
+    assert len(prior) == 3 and prior[0]["total_return_mean"] == 2500.0
