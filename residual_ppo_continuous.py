@@ -334,6 +334,11 @@ def save_checkpoint(path, payload):
 CHECKPOINT_KEYS = ("format", "algorithm", "env_id", "obs_shape", "action_shape", "actor", "obs_rms", "args")
 
 
+def default_omega_prime(prior_ckpt):
+    """The README's rules, "Choosing omega'": the prior's calibrated value (rule 2), else 0.03 (rule 1)."""
+    return float(prior_ckpt.get("omega_prime", 0.03))
+
+
 def load_checkpoint(path):
     """Load and check a checkpoint (tensors and plain types only). Raises UserError with one line."""
     if not os.path.isfile(path):
@@ -499,8 +504,8 @@ def train(args, inspect=None):
     if args.alpha_hat is None and "alpha" not in prior_ckpt:
         raise UserError(f"prior {args.prior_path} records no alpha: pass --alpha-hat")
     args.alpha_hat = prior_ckpt["alpha"] if args.alpha_hat is None else args.alpha_hat  # RQL: the prior's temperature
-    if args.omega_prime is None:  # the README's rules, "Choosing omega'": the prior's calibrated value, else 0.03
-        args.omega_prime = float(prior_ckpt.get("omega_prime", 0.03))
+    if args.omega_prime is None:
+        args.omega_prime = default_omega_prime(prior_ckpt)
         if not (math.isfinite(args.omega_prime) and args.omega_prime >= 0):
             raise UserError(f"prior {args.prior_path} records omega_prime {args.omega_prime}: pass --omega-prime")
     obs_dim = int(np.prod(envs[0].observation_space.shape))

@@ -55,7 +55,7 @@ def main(argv=None):
         sys.exit(f"error: no finished calibration runs under {args.out}: run `python benchmark/run.py --preset calibration`")
     print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
     print("| --- | --- | --- | --- | --- | --- |")
-    expected = defaultdict(set)  # env -> {(omega', seed)} the preset runs: a choice from fewer is provisional
+    expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
     for job in PRESETS["calibration"]().jobs:
         expected[job.env_id].add(job.id)
     choices, incomplete = {}, []

@@ -5,6 +5,7 @@ A job is one process running one of the scripts unchanged. Jobs of stage 1 (prio
 """
 import functools
 import os
+import sys
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,22 +59,22 @@ def _ablation(envs, seeds, steps, alpha, ent_coef, common, autotune=False):
 
 @functools.cache
 def shipped_omega_prime(env_id):
-    """The omega' residual_ppo_continuous.py defaults to from the shipped prior priors/{env_id}.pt: its calibrated
-    `omega_prime` (rule 2, README "Choosing omega'"), else 0.03 (rule 1)."""
-    import torch  # here, not at the top: listing presets needs no torch
+    """The omega' residual_ppo_continuous.py defaults to with the shipped prior priors/{env_id}.pt (its own rule)."""
+    sys.path.insert(0, ROOT)  # here, not at the top: listing the other presets needs neither the scripts nor torch
+    import residual_ppo_continuous as residual
 
-    ckpt = torch.load(os.path.join(ROOT, "priors", f"{env_id}.pt"), map_location="cpu", weights_only=True)
-    return float(ckpt.get("omega_prime", 0.03))
+    return residual.default_omega_prime(residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env_id}.pt")))
 
 
-def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train_priors, prior_steps, prior_args=(),
-                   sweep_seeds=None):
+def _customization(envs, seeds, steps, full_steps, omega_prime, sweep, common, train_priors, prior_steps,
+                   prior_args=(), sweep_seeds=None):
     """One row per method (README, "Policy customization"): Greedy PPO, KL PPO, Residual PPO at its defaults (omega'
     from the prior, centred prior term, r_R on the prior's basic-return scale), the same with the paper's literal
     prior term, and the Full policy; then the omega' sweep on `sweep_seeds` (default: all seeds), without the
-    default omega' (that point is the Residual PPO row, not run twice). `kl_coef(env)` is KL PPO's beta: the same
-    weight on the prior as Residual PPO's omega'. Rows come before the sweep, seed by seed, so a grid cut short has
-    whole rows. Coefficients are in the prior's normalised basic-reward units, set before any run of a preset."""
+    default omega' (that point is the Residual PPO row, not run twice). `omega_prime(env)` is the omega' Residual
+    PPO defaults to there, and KL PPO's beta: the same weight on the prior. Rows come before the sweep, seed by
+    seed, so a grid cut short has whole rows. Coefficients are in the prior's normalised basic-reward units, set
+    before any run of a preset."""
     jobs, priors = [], {}
     for env in envs:
         priors[env] = ""
@@ -87,7 +88,7 @@ def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train
             rows = {
                 "Residual PPO": [],
                 "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
-                "KL PPO": ["--kl-coef", f"{kl_coef(env):g}"],
+                "KL PPO": ["--kl-coef", f"{omega_prime(env):g}"],
                 "Residual PPO (literal prior term)": ["--prior-term", "literal"],
             }
             for label, flags in rows.items():
@@ -98,7 +99,7 @@ def _customization(envs, seeds, steps, full_steps, kl_coef, sweep, common, train
     for seed in seeds if sweep_seeds is None else sweep_seeds:
         for env in envs:
             for w in sweep:
-                if w == kl_coef(env):
+                if w == omega_prime(env):
                     continue
                 jobs.append(Job("omega_sweep", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                                 ["--total-timesteps", str(steps), "--omega-prime", str(w), *common], prior=priors[env]))
