@@ -1,8 +1,10 @@
-"""omega' for each prior by validation (README, "Choosing omega'", rule 2), from the `calibration` preset's runs.
+"""omega' for each prior by validation (README, "Choosing omega'", rules 2 and 3), from a calibration preset's runs.
 
-    python benchmark/run.py --preset calibration --workers 16   # 32 runs of 500k steps, resumable
-    python benchmark/calibrate_omega.py                          # the table and the choice per env
-    python benchmark/calibrate_omega.py --write                  # ...stored in priors/{env}.pt as omega_prime
+    python benchmark/run.py --preset calibration_1m --workers 16   # rule 3: 32 runs of 1M steps, resumable
+    python benchmark/calibrate_omega.py --preset calibration_1m     # the table and the choice per env
+    python benchmark/calibrate_omega.py --preset calibration_1m --write  # ...stored in priors/{env}.pt
+
+Rule 2 (`--preset calibration`, the default here) validates at 500k steps, rule 3 at the default budget, 1M.
 
 The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
 evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
@@ -34,10 +36,10 @@ def choose(runs):
     return best, f"highest mean total return of the omega' that kept the episode length ({len(kept)} of {len(runs)})"
 
 
-def collect(out):
+def collect(out, preset="calibration"):
     """{env: {omega': [(prior length, length, total)]}} from the calibration runs that finished under `out`."""
     found = defaultdict(lambda: defaultdict(list))
-    for job, s in preset_report.load(out, PRESETS["calibration"]()).items():
+    for job, s in preset_report.load(out, PRESETS[preset]()).items():
         before, after = s["eval_initial"], s["eval"]
         found[job.env_id][float(s["args"]["omega_prime"])].append(
             (before["length_mean"], after["length_mean"], after["total_return_mean"]))
@@ -46,17 +48,19 @@ def collect(out):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmark", "results", "calibration"),
-                   help="the calibration preset's results folder")
+    p.add_argument("--preset", choices=["calibration", "calibration_1m"], default="calibration",
+                   help="calibration: rule 2 (500k-step validation); calibration_1m: rule 3 (1M steps)")
+    p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
-    found = collect(args.out)
+    out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
+    found = collect(out, args.preset)
     if not found:
-        sys.exit(f"error: no finished calibration runs under {args.out}: run `python benchmark/run.py --preset calibration`")
+        sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
     print("| --- | --- | --- | --- | --- | --- |")
     expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
-    for job in PRESETS["calibration"]().jobs:
+    for job in PRESETS[args.preset]().jobs:
         expected[job.env_id].add(job.id)
     choices, incomplete = {}, []
     for env, runs in sorted(found.items()):
@@ -70,14 +74,14 @@ def main(argv=None):
             print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} | {mark} |")
     if args.write and incomplete:
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
-                 "(finish it with `python benchmark/run.py --preset calibration`)")
+                 f"(finish it with `python benchmark/run.py --preset {args.preset}`)")
     if args.write:
         import residual_ppo_continuous as residual  # noqa: E402  (only needed to write checkpoints)
 
         for env, (w, why) in choices.items():
             path = os.path.join(ROOT, "priors", f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
-            ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py: {why}")
+            ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}: {why}")
             residual.save_checkpoint(path, ckpt)
             print(f"{path}: omega_prime = {w:g}")
 
