@@ -60,8 +60,8 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     trainer sees (Residual PPO has no access to r):
     - basic_return_scale: the std of the discounted basic return, as the running reward normaliser computes it;
       `--addon-scale prior` divides r_R by it, so r_R lives in the prior's normalised basic-reward units.
-    - basic_reward_mean: the mean basic reward per step under the prior (`--prior-term matched` adds it, over
-      basic_return_scale, so the stand-in for r has r's mean under the prior).
+    - basic_reward_mean: the mean basic reward per step under the prior (what staying alive is worth to r per
+      step; the README, "Where episodes can end early").
     - advantage_temperature: the least-squares slope of the prior's advantage (r / scale units) on
       log pi_prior(a|s) + H(pi_prior): the alpha for which alpha * (log pi + H) best matches the advantage, i.e.
       the temperature at which the prior looks soft-optimal (RQL assumes it equals the training alpha).

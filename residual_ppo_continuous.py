@@ -92,11 +92,9 @@ class Args:
     calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
-    prior_term: Literal["centred", "literal", "matched"] = "centred"
+    prior_term: Literal["centred", "literal"] = "centred"
     """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
-    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper);
-    matched: centred + the prior's mean basic reward per step (needs --addon-scale prior), so the stand-in for the
-    basic reward has the basic reward's mean under the prior and values staying alive as r does"""
+    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper)"""
     entropy_term: Literal["literal", "centred"] = "literal"
     """literal: -alpha_hat * log pi_theta (the paper); centred: -alpha_hat * (log pi_theta + H(pi_theta)),
     zero-mean under the learner's own actions"""
@@ -534,13 +532,10 @@ def train(args, inspect=None):
     optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5, fused=True)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
     prior = Prior(prior_ckpt)
-    if (args.addon_scale == "prior" or args.prior_term == "matched") and "basic_reward_mean" not in prior_ckpt:
+    if args.addon_scale == "prior" and "basic_return_scale" not in prior_ckpt:
         raise UserError(f"prior {args.prior_path} records no measured statistics: run "
                         f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
-    if args.prior_term == "matched" and args.addon_scale != "prior":
-        raise UserError("--prior-term matched adds the prior's mean basic reward: it needs --addon-scale prior")
     prior_offset = 0.0 if args.prior_term == "literal" else prior.entropy  # added to log pi_prior, times omega'
-    prior_bonus = prior_ckpt["basic_reward_mean"] / prior.basic_return_scale if args.prior_term == "matched" else 0.0
     if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
         agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
         agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
@@ -633,7 +628,7 @@ def train(args, inspect=None):
                 # can end early"). r_R is put on the prior's basic-reward scale by default (README, "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
-                rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset) + prior_bonus
+                rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):
