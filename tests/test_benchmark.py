@@ -182,3 +182,19 @@ def test_calibration_runs_form_an_omega_sweep_with_the_prior_marked(tmp_path):
     assert [e["total_return_mean"] for e in points[0.003]] == [3000.0, 3400.0]
     prior = reports.reference_points(results)["Walker2d-v4"]["Prior policy"]
     assert len(prior) == 3 and prior[0]["total_return_mean"] == 2500.0
+
+
+def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_incomplete_grid(tmp_path, capsys):
+    import calibrate_omega
+
+    rule2, rule3 = presets.PRESETS["calibration"]().jobs, presets.PRESETS["calibration_1m"]().jobs
+    assert sorted(j.id for j in rule2) == sorted(j.id for j in rule3)  # same grid, seeds and envs
+    assert {j.args[j.args.index("--total-timesteps") + 1] for j in rule3} == {"1000000"}  # the scripts' default budget
+    walker = [j for j in rule3 if j.env_id == "Walker2d-v4" and j.label == "omega'=0.01"]
+    for job, length in zip(walker, (1000.0, 1000.0), strict=True):
+        fake_run(tmp_path, job, {"eval": task_eval(3000.0, -500.0, 0.1, length),
+                                 "eval_initial": task_eval(5000.0, -2500.0, 0.25), "args": {"omega_prime": 0.01}})
+    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path)])
+    assert "| Walker2d-v4 | 0.01 | 2 | 1.00, 1.00 | 2500.0 | **yes**: provisional" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="incomplete for Walker2d-v4.*--preset calibration_1m"):
+        calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--write"])
