@@ -25,6 +25,20 @@ from presets import PRESETS  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def repo_relative(text, out):
+    """`text` without this checkout's root nor that of the repository `out` lies in: they differ when a clean
+    worktree writes into the main checkout, and recorded commands should read as typed in any checkout."""
+    roots, folder = {ROOT}, os.path.abspath(out)
+    while folder != os.path.dirname(folder):
+        if os.path.exists(os.path.join(folder, ".git")):  # a directory, or a file in a worktree
+            roots.add(folder)
+            break
+        folder = os.path.dirname(folder)
+    for root in sorted(roots, key=len, reverse=True):
+        text = text.replace(root + os.sep, "")
+    return text
+
+
 def job_dir(out, job):
     return os.path.join(out, "runs", job.id)
 
@@ -56,7 +70,7 @@ def run_job(argv, folder):
     """Runs one job in a fresh process; returns (return code, seconds). Module level so submitit can pickle it."""
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "command.txt"), "w") as f:  # as typed in the repository root, on any machine
-        shown = ["python", *(a.replace(ROOT + os.sep, "") for a in argv[1:])]
+        shown = ["python", *(repo_relative(a, folder) for a in argv[1:])]
         f.write(shlex.join(shown) + "\n")
     start = time.time()
     with open(os.path.join(folder, "log.txt"), "w") as log:
@@ -130,7 +144,7 @@ def main(argv=None):
     wall = time.time() - started
     with open(os.path.join(out, "provenance.md"), "a") as f:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
-        f.write(f"- {when}: `python benchmark/run.py {' '.join(argv or sys.argv[1:]).replace(ROOT + os.sep, '')}`"
+        f.write(f"- {when}: `python benchmark/run.py {repo_relative(' '.join(argv or sys.argv[1:]), out)}`"
                 f" ran {ran} jobs in {wall:.0f} s from commit `{commit}` on {platform.node()} "
                 f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})\n")
     for j, why in failed:

@@ -198,3 +198,13 @@ def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_inc
     assert "| Walker2d-v4 | 0.01 | 2 | 1.00, 1.00 | 2500.0 | **yes**: provisional" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="incomplete for Walker2d-v4.*--preset calibration_1m"):
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--write"])
+
+
+def test_recorded_commands_drop_both_checkouts_roots(tmp_path):
+    import run
+
+    (tmp_path / "main" / ".git").mkdir(parents=True)  # the checkout the results go to (a worktree ran the jobs)
+    out = tmp_path / "main" / "benchmark" / "results" / "x"
+    text = f"--runs-dir {out}/runs/job --prior-path {run.ROOT}/priors/Hopper-v4.pt"
+    assert run.repo_relative(text, str(out)) == ("--runs-dir benchmark/results/x/runs/job "
+                                                 "--prior-path priors/Hopper-v4.pt")
