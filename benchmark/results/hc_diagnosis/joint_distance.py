@@ -20,7 +20,13 @@ from addon_tasks import AddonRewardWrapper, get_task  # noqa: E402
 
 ENV, EPISODES = "HalfCheetah-v4", 3
 JOINTS = ("bthigh", "bshin", "bfoot", "fthigh", "fshin", "ffoot")  # the action order; ffoot is the add-on's joint
-ROWS = ("Greedy_PPO", "Residual_PPO", "KL_PPO")
+# the runs measured (rule 2's omega' = 0.003): where they lie in benchmark/results/customization since rule 3
+RUNS = {("Greedy PPO", 1): "runs/customization__HalfCheetah-v4__Greedy_PPO__s1",
+        ("Residual PPO", 1): "runs/omega_sweep__HalfCheetah-v4__omega0.003__s1",
+        ("KL PPO", 1): "rule2_runs/customization__HalfCheetah-v4__KL_PPO__s1",
+        ("Greedy PPO", 2): "runs/customization__HalfCheetah-v4__Greedy_PPO__s2",
+        ("Residual PPO", 2): "rule2_runs/customization__HalfCheetah-v4__Residual_PPO__s2",
+        ("KL PPO", 2): "rule2_runs/customization__HalfCheetah-v4__KL_PPO__s2"}
 
 
 def distances(policy, prior, seed):
@@ -42,17 +48,13 @@ def distances(policy, prior, seed):
 
 def main():
     prior = residual.Prior(residual.load_checkpoint(os.path.join(ROOT, "priors", f"{ENV}.pt")))
-    runs = os.path.join(ROOT, "benchmark", "results", "customization", "runs")
+    results = os.path.join(ROOT, "benchmark", "results", "customization")
     print(f"| run | total (these {EPISODES} episodes) | " + " | ".join(JOINTS) + " | mean of the five non-foot joints |")
     print("| --- | ---: | " + " | ".join("---:" for _ in JOINTS) + " | ---: |")
-    for seed in (1, 2):
-        for row in ROWS:
-            found = glob.glob(os.path.join(runs, f"customization__{ENV}__{row}__s{seed}", "*", "agent.pt"))
-            if not found:
-                continue
-            d, total = distances(residual.Prior(residual.load_checkpoint(found[0])), prior, seed)
-            print(f"| {row.replace('_', ' ')}, seed {seed} | {total:.0f} | " + " | ".join(f"{x:.2f}" for x in d)
-                  + f" | {d[:5].mean():.2f} |")
+    for (row, seed), folder in RUNS.items():
+        (agent,) = glob.glob(os.path.join(results, folder, "*", "agent.pt"))
+        d, total = distances(residual.Prior(residual.load_checkpoint(agent)), prior, seed)
+        print(f"| {row}, seed {seed} | {total:.0f} | " + " | ".join(f"{x:.2f}" for x in d) + f" | {d[:5].mean():.2f} |")
 
 
 if __name__ == "__main__":
