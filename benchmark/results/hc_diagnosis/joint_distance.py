@@ -16,7 +16,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, ROOT)
 import residual_ppo_continuous as residual  # noqa: E402
-from addon_tasks import AddonRewardWrapper, get_task  # noqa: E402
+from addon_tasks import AddonRewardWrapper, evaluate_on_task, get_task  # noqa: E402
 
 ENV, EPISODES = "HalfCheetah-v4", 3
 JOINTS = ("bthigh", "bshin", "bfoot", "fthigh", "fshin", "ffoot")  # the action order; ffoot is the add-on's joint
@@ -31,19 +31,16 @@ RUNS = {("Greedy PPO", 1): "runs/customization__HalfCheetah-v4__Greedy_PPO__s1",
 
 def distances(policy, prior, seed):
     env = AddonRewardWrapper(gym.make(ENV), get_task(ENV, None))
-    per_step, returns = [], []
-    for ep in range(EPISODES):
-        obs, _ = env.reset(seed=seed + 10_000 + ep)  # the runs' evaluation seeds
-        done, total = False, 0.0
-        while not done:
-            mean = policy.actor_mean(policy.normalizer.obs(obs[None], update=False))[0]
-            prior_mean = prior.actor_mean(prior.normalizer.obs(obs[None], update=False))[0]
-            per_step.append(np.abs(mean - prior_mean) / np.exp(prior.logstd))
-            obs, _, terminated, truncated, info = env.step(np.clip(mean, env.action_space.low, env.action_space.high))
-            total += info["basic_reward"] + info["addon_reward"]
-            done = terminated or truncated
-        returns.append(total)
-    return np.mean(per_step, 0), float(np.mean(returns))
+    per_step = []
+
+    def act(obs):  # the policy's mean action, recording its distance from the prior's on the way
+        mean = policy.actor_mean(policy.normalizer.obs(obs[None], update=False))[0]
+        prior_mean = prior.actor_mean(prior.normalizer.obs(obs[None], update=False))[0]
+        per_step.append(np.abs(mean - prior_mean) / np.exp(prior.logstd))
+        return np.clip(mean, env.action_space.low, env.action_space.high)
+
+    result = evaluate_on_task(act, env, EPISODES, seed + 10_000)  # the runs' evaluation seeds
+    return np.mean(per_step, 0), result["total_return_mean"]
 
 
 def main():
