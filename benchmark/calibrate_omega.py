@@ -5,6 +5,9 @@
     python benchmark/calibrate_omega.py --preset calibration_1m --write  # ...stored in priors/{env}.pt
 
 Rule 2 (`--preset calibration`, the default here) validates at 500k steps, rule 3 at the default budget, 1M.
+Rule 4 (`--preset calibration_1m --extend-edges`) is rule 3 with its grid extended along the half-decade ladder
+while the choice has a neighbour that has not run: it names that run (preset `calibration_edge`, into rule 3's
+folder) and reads it together with rule 3's.
 
 The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
 evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
@@ -21,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files, for --write
 import preset_report  # noqa: E402
-from presets import PRESETS  # noqa: E402
+from presets import OMEGA_LADDER, PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_LENGTH_RATIO = 0.95
@@ -36,13 +39,24 @@ def choose(runs):
     return best, f"highest mean total return of the omega' that kept the episode length ({len(kept)} of {len(runs)})"
 
 
-def collect(out, preset="calibration"):
-    """{env: {omega': [(prior length, length, total)]}} from the calibration runs that finished under `out`."""
+def unmeasured_neighbour(choice, runs, seeds):
+    """Rule 4: the ladder neighbour of `choice` that has not run on every validation seed (lower first), or None."""
+    i = OMEGA_LADDER.index(choice)
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(OMEGA_LADDER) and len(runs.get(OMEGA_LADDER[j], [])) < seeds:
+            return OMEGA_LADDER[j]
+    return None
+
+
+def collect(out, preset="calibration", extend_edges=False):
+    """{env: {omega': [(prior length, length, total)]}} from the calibration runs that finished under `out`
+    (with `extend_edges`, rule 4's ladder points there too)."""
     found = defaultdict(lambda: defaultdict(list))
-    for job, s in preset_report.load(out, PRESETS[preset]()).items():
-        before, after = s["eval_initial"], s["eval"]
-        found[job.env_id][float(s["args"]["omega_prime"])].append(
-            (before["length_mean"], after["length_mean"], after["total_return_mean"]))
+    for name in [preset, "calibration_edge"] if extend_edges else [preset]:
+        for job, s in preset_report.load(out, PRESETS[name]()).items():
+            before, after = s["eval_initial"], s["eval"]
+            found[job.env_id][float(s["args"]["omega_prime"])].append(
+                (before["length_mean"], after["length_mean"], after["total_return_mean"]))
     return found
 
 
@@ -51,10 +65,12 @@ def main(argv=None):
     p.add_argument("--preset", choices=["calibration", "calibration_1m"], default="calibration",
                    help="calibration: rule 2 (500k-step validation); calibration_1m: rule 3 (1M steps)")
     p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
+    p.add_argument("--extend-edges", action="store_true",
+                   help="rule 4: extend the grid along the ladder while the choice sits on the edge of what ran")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
-    found = collect(out, args.preset)
+    found = collect(out, args.preset, args.extend_edges)
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
@@ -62,16 +78,27 @@ def main(argv=None):
     expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
     for job in PRESETS[args.preset]().jobs:
         expected[job.env_id].add(job.id)
-    choices, incomplete = {}, []
+    grid = {w for job in PRESETS[args.preset]().jobs for w in [float(job.args[job.args.index("--omega-prime") + 1])]}
+    seeds = len({job.seed for job in PRESETS[args.preset]().jobs})
+    choices, incomplete, next_runs = {}, [], []
     for env, runs in sorted(found.items()):
         choices[env] = choose(runs)
-        if sum(len(rs) for rs in runs.values()) < len(expected[env]):
+        grid_runs = sum(len(rs) for w, rs in runs.items() if w in grid)
+        neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
+        if grid_runs < len(expected[env]):
             incomplete.append(env)
             choices[env] = (choices[env][0], "provisional (grid incomplete): " + choices[env][1])
+        elif neighbour is not None:
+            incomplete.append(env)
+            next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__ "
+                             f"--out {os.path.relpath(out, ROOT)}")
+            choices[env] = (choices[env][0], f"provisional (rule 4: run omega' {neighbour:g} next): " + choices[env][1])
         for w, rs in sorted(runs.items()):
             ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
             mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
             print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} | {mark} |")
+    for line in next_runs:
+        print(f"next (rule 4): {line}")
     if args.write and incomplete:
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
                  f"(finish it with `python benchmark/run.py --preset {args.preset}`)")

@@ -162,6 +162,23 @@ def calibration_1m():
                   "steps: 32 runs, about 2 hours on 2 cores here, resumable", jobs)
 
 
+OMEGA_LADDER = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+"""Rule 4's half-decade ladder: the calibration grid is extended along it where the choice sits on an edge."""
+
+
+def calibration_edge():
+    """Rule 4's extension of rule 3's grid: the ladder's next points beyond the grid, same seeds and budget, for
+    every env. Run only the points benchmark/calibrate_omega.py --extend-edges asks for (`--only`), into rule 3's
+    folder (`--out benchmark/results/calibration_1m`)."""
+    envs = ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"]
+    jobs = [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
+                ["--total-timesteps", "1000000", "--omega-prime", str(w)])
+            for env in envs for w in OMEGA_LADDER if w not in CALIBRATION_GRID for seed in (4, 5)]
+    return Preset("calibration_edge", "rule 4: the ladder points outside rule 3's grid, seeds 4-5, 1M steps, the "
+                  "four envs; run only what calibrate_omega.py --extend-edges asks for, into calibration_1m's folder",
+                  jobs)
+
+
 def customization():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
@@ -182,4 +199,5 @@ def paper():
 
 
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
-           "calibration_1m": calibration_1m, "customization": customization, "paper": paper}
+           "calibration_1m": calibration_1m, "calibration_edge": calibration_edge, "customization": customization,
+           "paper": paper}
