@@ -91,7 +91,7 @@ def main(argv=None):
         elif neighbour is not None:
             incomplete.append(env)
             next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__ "
-                             f"--out {os.path.relpath(out, ROOT)}")
+                             f"--out {os.path.relpath(out, ROOT) if out.startswith(ROOT + os.sep) else out}")
             choices[env] = (choices[env][0], f"provisional (rule 4: run omega' {neighbour:g} next): " + choices[env][1])
         for w, rs in sorted(runs.items()):
             ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)

@@ -200,6 +200,43 @@ def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_inc
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--write"])
 
 
+def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, capsys):
+    import calibrate_omega
+
+    two = lambda total: [(1000, 1000, total), (1000, 1000, total)]  # noqa: E731  (two kept validation seeds)
+    grid = {0.001: two(3000.0), 0.003: two(2900.0), 0.01: two(2500.0), 0.03: two(2000.0)}
+    assert calibrate_omega.unmeasured_neighbour(0.001, grid, 2) == 0.0003  # lower edge: extend down
+    assert calibrate_omega.unmeasured_neighbour(0.03, grid, 2) == 0.1  # upper edge: extend up
+    assert calibrate_omega.unmeasured_neighbour(0.003, grid, 2) is None  # both neighbours measured: done
+    assert calibrate_omega.unmeasured_neighbour(0.001, {**grid, 0.0003: two(1.0)[:1]}, 2) == 0.0003  # one seed only
+    assert calibrate_omega.unmeasured_neighbour(0.0001, {0.0001: two(1.0), 0.0003: two(1.0)}, 2) is None  # ladder end
+
+    # the full loop on fake runs: HalfCheetah's rule-3 grid picks 0.001, so rule 4 asks for 0.0003 and refuses to
+    # write; once 0.0003 has run (and lost), 0.001 has both neighbours and is final
+    def fake(preset, omega, total):
+        for job in presets.PRESETS[preset]().jobs:
+            if job.env_id == "HalfCheetah-v4" and job.label == f"omega'={omega}":
+                fake_run(tmp_path, job, {"eval": task_eval(total + 1000.0, -1000.0, 0.1), "args": {"omega_prime": omega},
+                                         "eval_initial": task_eval(5000.0, -2500.0, 0.25)})
+
+    for w, rs in grid.items():
+        fake("calibration_1m", w, rs[0][2])
+    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path)])  # rule 3 alone: final
+    assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in capsys.readouterr().out
+    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--extend-edges"])
+    out = capsys.readouterr().out
+    assert "**yes**: provisional (rule 4: run omega' 0.0003 next)" in out
+    assert "--preset calibration_edge --only HalfCheetah-v4__omega0.0003__ --out" in out
+    with pytest.raises(SystemExit, match="incomplete for HalfCheetah-v4"):
+        calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--extend-edges", "--write"])
+    capsys.readouterr()
+    fake("calibration_edge", 0.0003, 2800.0)
+    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--extend-edges"])
+    out = capsys.readouterr().out
+    assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 2800.0 |  |" in out
+    assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in out and "next (rule 4)" not in out
+
+
 def test_recorded_commands_drop_both_checkouts_roots(tmp_path):
     import run
 
