@@ -6,8 +6,8 @@
 
 Rule 2 (`--preset calibration`, the default here) validates at 500k steps, rule 3 at the default budget, 1M.
 Rule 4 (`--preset calibration_1m --extend-edges`) is rule 3 with its grid extended along the half-decade ladder
-while the choice has a neighbour that has not run: it names that run (preset `calibration_edge`, into rule 3's
-folder) and reads it together with rule 3's.
+while the choice has a neighbour that has not run: it names that run (preset `calibration_edge`, in its own
+folder) and reads those runs together with rule 3's.
 
 The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
 evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
@@ -48,12 +48,12 @@ def unmeasured_neighbour(choice, runs, seeds):
     return None
 
 
-def collect(out, preset="calibration", extend_edges=False):
+def collect(out, preset="calibration", edge_out=None):
     """{env: {omega': [(prior length, length, total)]}} from the calibration runs that finished under `out`
-    (with `extend_edges`, rule 4's ladder points there too)."""
+    (and rule 4's ladder points under `edge_out`, if given)."""
     found = defaultdict(lambda: defaultdict(list))
-    for name in [preset, "calibration_edge"] if extend_edges else [preset]:
-        for job, s in preset_report.load(out, PRESETS[name]()).items():
+    for folder, name in [(out, preset)] + ([(edge_out, "calibration_edge")] if edge_out else []):
+        for job, s in preset_report.load(folder, PRESETS[name]()).items():
             before, after = s["eval_initial"], s["eval"]
             found[job.env_id][float(s["args"]["omega_prime"])].append(
                 (before["length_mean"], after["length_mean"], after["total_return_mean"]))
@@ -67,10 +67,12 @@ def main(argv=None):
     p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
     p.add_argument("--extend-edges", action="store_true",
                    help="rule 4: extend the grid along the ladder while the choice sits on the edge of what ran")
+    p.add_argument("--edge-out", help="rule 4's results folder (default: benchmark/results/calibration_edge)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
-    found = collect(out, args.preset, args.extend_edges)
+    edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
+    found = collect(out, args.preset, edge_out if args.extend_edges else None)
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
@@ -90,8 +92,8 @@ def main(argv=None):
             choices[env] = (choices[env][0], "provisional (grid incomplete): " + choices[env][1])
         elif neighbour is not None:
             incomplete.append(env)
-            next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__ "
-                             f"--out {os.path.relpath(out, ROOT) if out.startswith(ROOT + os.sep) else out}")
+            next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__"
+                             + ("" if args.edge_out is None else f" --out {edge_out}"))
             choices[env] = (choices[env][0], f"provisional (rule 4: run omega' {neighbour:g} next): " + choices[env][1])
         for w, rs in sorted(runs.items()):
             ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)

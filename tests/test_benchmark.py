@@ -216,22 +216,24 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
     def fake(preset, omega, total):
         for job in presets.PRESETS[preset]().jobs:
             if job.env_id == "HalfCheetah-v4" and job.label == f"omega'={omega}":
-                fake_run(tmp_path, job, {"eval": task_eval(total + 1000.0, -1000.0, 0.1), "args": {"omega_prime": omega},
+                fake_run(tmp_path / preset, job, {"eval": task_eval(total + 1000.0, -1000.0, 0.1), "args": {"omega_prime": omega},
                                          "eval_initial": task_eval(5000.0, -2500.0, 0.25)})
 
     for w, rs in grid.items():
         fake("calibration_1m", w, rs[0][2])
-    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path)])  # rule 3 alone: final
+    rule3 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m")]
+    rule4 = [*rule3, "--extend-edges", "--edge-out", str(tmp_path / "calibration_edge")]
+    calibrate_omega.main(rule3)  # rule 3 alone: final
     assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in capsys.readouterr().out
-    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--extend-edges"])
+    calibrate_omega.main(rule4)
     out = capsys.readouterr().out
     assert "**yes**: provisional (rule 4: run omega' 0.0003 next)" in out
-    assert "--preset calibration_edge --only HalfCheetah-v4__omega0.0003__ --out" in out
+    assert f"--preset calibration_edge --only HalfCheetah-v4__omega0.0003__ --out {tmp_path / 'calibration_edge'}" in out
     with pytest.raises(SystemExit, match="incomplete for HalfCheetah-v4"):
-        calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--extend-edges", "--write"])
+        calibrate_omega.main([*rule4, "--write"])
     capsys.readouterr()
     fake("calibration_edge", 0.0003, 2800.0)
-    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--extend-edges"])
+    calibrate_omega.main(rule4)
     out = capsys.readouterr().out
     assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 2800.0 |  |" in out
     assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in out and "next (rule 4)" not in out
