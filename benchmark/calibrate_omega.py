@@ -110,7 +110,8 @@ def main(argv=None):
         for env, (w, why) in choices.items():
             path = os.path.join(ROOT, "priors", f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
-            ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}: {why}")
+            ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}"
+                        f"{' --extend-edges' if args.extend_edges else ''}: {why}")
             residual.save_checkpoint(path, ckpt)
             print(f"{path}: omega_prime = {w:g}")
 
