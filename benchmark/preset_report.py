@@ -352,10 +352,13 @@ def write_reports(out, preset):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--preset", required=True, choices=sorted(PRESETS))
-    p.add_argument("--out")
+    p.add_argument("--out", help="the preset's results folder, read and written (default: benchmark/results/<preset>)")
     args = p.parse_args()
     preset = PRESETS[args.preset]()
-    print(write_reports(os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name)), preset))
+    out = os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name))
+    if not os.path.isdir(os.path.join(out, "runs")):
+        sys.exit(f"error: no runs folder in {out}: run `python benchmark/run.py --preset {preset.name}` first")
+    print(write_reports(out, preset))
 
 
 if __name__ == "__main__":

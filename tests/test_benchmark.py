@@ -247,3 +247,11 @@ def test_recorded_commands_drop_both_checkouts_roots(tmp_path):
     text = f"--runs-dir {out}/runs/job --prior-path {run.ROOT}/priors/Hopper-v4.pt"
     assert run.repo_relative(text, str(out)) == ("--runs-dir benchmark/results/x/runs/job "
                                                  "--prior-path priors/Hopper-v4.pt")
+
+
+def test_a_report_of_a_folder_without_runs_is_one_line_of_error(tmp_path):
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "preset_report.py"), "--preset", "ablation",
+                           "--out", str(tmp_path / "missing")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        f"error: no runs folder in {tmp_path / 'missing'}: run `python benchmark/run.py --preset ablation` first"]
+    assert not (tmp_path / "missing").exists()  # nothing written
