@@ -125,6 +125,8 @@ def main(argv=None):
     preset = PRESETS[args.preset]()
     out = os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name))
     jobs = [j for j in preset.jobs if args.only in j.id]
+    if not jobs:
+        sys.exit(f"error: no job of preset {preset.name} has {args.only!r} in its id")
     started, failed, ran = time.time(), [], 0
     # the commit the jobs start from (each run's summary.json records its own, too)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()

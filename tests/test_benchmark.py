@@ -255,3 +255,11 @@ def test_a_report_of_a_folder_without_runs_is_one_line_of_error(tmp_path):
     assert done.returncode == 1 and done.stderr.strip().splitlines() == [
         f"error: no runs folder in {tmp_path / 'missing'}: run `python benchmark/run.py --preset ablation` first"]
     assert not (tmp_path / "missing").exists()  # nothing written
+
+
+def test_an_only_that_matches_no_job_is_one_line_of_error(tmp_path):
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "run.py"), "--preset", "smoke", "--only",
+                           "no_such_job", "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["error: no job of preset smoke has 'no_such_job' in its id"]
+    assert not (tmp_path / "out").exists()
