@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files, for --write
 import preset_report  # noqa: E402
-from presets import OMEGA_LADDER, PRESETS  # noqa: E402
+from presets import CALIBRATION_GRID, OMEGA_LADDER, PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_LENGTH_RATIO = 0.95
@@ -70,6 +70,8 @@ def main(argv=None):
     p.add_argument("--edge-out", help="rule 4's results folder (default: benchmark/results/calibration_edge)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
+    if args.extend_edges and args.preset != "calibration_1m":
+        sys.exit("error: --extend-edges is rule 4, which extends rule 3's grid: use it with --preset calibration_1m")
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
     found = collect(out, args.preset, edge_out if args.extend_edges else None)
@@ -80,12 +82,11 @@ def main(argv=None):
     expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
     for job in PRESETS[args.preset]().jobs:
         expected[job.env_id].add(job.id)
-    grid = {w for job in PRESETS[args.preset]().jobs for w in [float(job.args[job.args.index("--omega-prime") + 1])]}
     seeds = len({job.seed for job in PRESETS[args.preset]().jobs})
     choices, incomplete, next_runs = {}, [], []
     for env, runs in sorted(found.items()):
         choices[env] = choose(runs)
-        grid_runs = sum(len(rs) for w, rs in runs.items() if w in grid)
+        grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
         neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
         if grid_runs < len(expected[env]):
             incomplete.append(env)

@@ -167,15 +167,15 @@ OMEGA_LADDER = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def calibration_edge():
-    """Rule 4's extension of rule 3's grid: the ladder's next points beyond the grid, same seeds and budget, for
-    every env. Run only the points benchmark/calibrate_omega.py --extend-edges asks for (`--only`), into rule 3's
-    folder (`--out benchmark/results/calibration_1m`)."""
+    """Rule 4's extension of rule 3's grid: every ladder point outside the grid, same seeds and budget, for every env.
+    Run only the points benchmark/calibrate_omega.py --extend-edges asks for (`--only`); it reads them from this
+    preset's folder together with rule 3's."""
     envs = ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"]
     jobs = [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                 ["--total-timesteps", "1000000", "--omega-prime", str(w)])
             for env in envs for w in OMEGA_LADDER if w not in CALIBRATION_GRID for seed in (4, 5)]
     return Preset("calibration_edge", "rule 4: the ladder points outside rule 3's grid, seeds 4-5, 1M steps, the "
-                  "four envs; run only what calibrate_omega.py --extend-edges asks for, into calibration_1m's folder",
+                  "four envs; run only what calibrate_omega.py --extend-edges asks for",
                   jobs)
 
 

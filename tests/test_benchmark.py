@@ -232,6 +232,8 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
     with pytest.raises(SystemExit, match="incomplete for HalfCheetah-v4"):
         calibrate_omega.main([*rule4, "--write"])
     capsys.readouterr()
+    with pytest.raises(SystemExit, match="--extend-edges is rule 4.*--preset calibration_1m"):  # not on rule 2's 500k
+        calibrate_omega.main(["--preset", "calibration", "--out", str(tmp_path / "calibration_1m"), "--extend-edges"])
     fake("calibration_edge", 0.0003, 2800.0)
     calibrate_omega.main(rule4)
     out = capsys.readouterr().out
