@@ -309,7 +309,10 @@ def throughput_table(results, raw_steps=3000):
         scripts = sorted({k[1] for k in sps})
         cells = [f"{np.median(sps[(env, script)]):,.0f}" if sps.get((env, script)) else "" for script in scripts]
         lines.append(f"| {env} | {raw:,.0f} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n\nThe scripts' steps/s exclude evaluation; runs of a grid share the machine's cores."
+    return "\n".join(lines) + ("\n\nThe scripts' steps/s exclude evaluation; runs of a grid share the machine's cores. "
+                               "The raw column is measured when the report is written (random actions, resets "
+                               "included), under whatever else the machine runs then: a grid still running makes it "
+                               "smaller than the scripts' own steps/s.")
 
 
 def write_reports(out, preset):
