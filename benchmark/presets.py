@@ -181,13 +181,14 @@ def calibration_edge():
 
 def customization():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
+    jobs = _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, shipped_omega_prime,
+                          [0.0, 0.001, 0.003, 0.01, 0.03, 0.1], [], False, 0, sweep_seeds=[1])
     return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
                   "priors at their calibrated omega', 1M-step fine-tuning and 1M-step full policies, seeds 1-3, the "
                   "four envs (60 runs), and the omega' frontier on seed 1: 0 / 0.001 / 0.003 / 0.01 / 0.03 / 0.1 "
-                  "(the default's point is the Residual PPO row; 20 runs): 80 runs of 1M steps, about 5-6 hours on 2 "
-                  "cores (6-9 min a run with two sharing the cores), resumable across sessions",
-                  _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, shipped_omega_prime,
-                                 [0.0, 0.001, 0.003, 0.01, 0.03, 0.1], [], False, 0, sweep_seeds=[1]))
+                  "(where the default's value is one of them, its point is the Residual PPO row): "
+                  f"{len(jobs)} runs of 1M steps, about 5-6 hours on 2 cores (6-9 min a run with two sharing the "
+                  "cores), resumable across sessions", jobs)
 
 
 def paper():
