@@ -79,17 +79,19 @@ def main(argv=None):
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
     print("| --- | --- | --- | --- | --- | --- |")
+    jobs = PRESETS[args.preset]().jobs
     expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
-    for job in PRESETS[args.preset]().jobs:
+    for job in jobs:
         expected[job.env_id].add(job.id)
-    seeds = len({job.seed for job in PRESETS[args.preset]().jobs})
-    choices, incomplete, next_runs = {}, [], []
+    seeds = len({job.seed for job in jobs})
+    choices, incomplete, next_runs, grid_missing = {}, [], [], False
     for env, runs in sorted(found.items()):
         choices[env] = choose(runs)
         grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
         neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
         if grid_runs < len(expected[env]):
             incomplete.append(env)
+            grid_missing = True
             choices[env] = (choices[env][0], "provisional (grid incomplete): " + choices[env][1])
         elif neighbour is not None:
             incomplete.append(env)
@@ -103,8 +105,10 @@ def main(argv=None):
     for line in next_runs:
         print(f"next (rule 4): {line}")
     if args.write and incomplete:
+        finish = " and ".join([f"`python benchmark/run.py --preset {args.preset}`"] * grid_missing
+                              + ["the 'next (rule 4)' lines above"] * bool(next_runs))
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
-                 f"(finish it with `python benchmark/run.py --preset {args.preset}`)")
+                 f"(finish it: {finish})")
     if args.write:
         import residual_ppo_continuous as residual  # noqa: E402  (only needed to write checkpoints)
 
