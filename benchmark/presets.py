@@ -150,16 +150,19 @@ def calibration():
                   "(two calls on a 16-core machine; 1.6 hours on 2 cores here), resumable", jobs)
 
 
+def _validation_1m(omegas):
+    """Residual PPO at each omega' on validation seeds 4 and 5 at the default budget (rules 3 and 4), env by env, the
+    envs that can fall first, so a grid cut short leaves whole envs."""
+    return [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
+                ["--total-timesteps", "1000000", "--omega-prime", str(w)])
+            for env in ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"] for w in omegas for seed in (4, 5)]
+
+
 def calibration_1m():
     """Rule 3 for omega': rule 2 with its validation at the default budget (1M steps), since a tie that holds for 500k
-    steps can fail by 1M (benchmark/results/walker_budget). Env by env, the envs that can fall first, so a grid cut
-    short leaves whole envs."""
-    envs = ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"]
-    jobs = [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
-                ["--total-timesteps", "1000000", "--omega-prime", str(w)])
-            for env in envs for w in CALIBRATION_GRID for seed in (4, 5)]
+    steps can fail by 1M (benchmark/results/walker_budget)."""
     return Preset("calibration_1m", "omega' by validation at the default budget (rule 3): as `calibration`, at 1M "
-                  "steps: 32 runs, about 2 hours on 2 cores here, resumable", jobs)
+                  "steps: 32 runs, about 2 hours on 2 cores here, resumable", _validation_1m(CALIBRATION_GRID))
 
 
 OMEGA_LADDER = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -170,13 +173,9 @@ def calibration_edge():
     """Rule 4's extension of rule 3's grid: every ladder point outside the grid, same seeds and budget, for every env.
     Run only the points benchmark/calibrate_omega.py --extend-edges asks for (`--only`); it reads them from this
     preset's folder together with rule 3's."""
-    envs = ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"]
-    jobs = [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
-                ["--total-timesteps", "1000000", "--omega-prime", str(w)])
-            for env in envs for w in OMEGA_LADDER if w not in CALIBRATION_GRID for seed in (4, 5)]
     return Preset("calibration_edge", "rule 4: the ladder points outside rule 3's grid, seeds 4-5, 1M steps, the "
                   "four envs; run only what calibrate_omega.py --extend-edges asks for",
-                  jobs)
+                  _validation_1m([w for w in OMEGA_LADDER if w not in CALIBRATION_GRID]))
 
 
 def customization():
