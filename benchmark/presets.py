@@ -150,12 +150,12 @@ def calibration():
                   "(two calls on a 16-core machine; 1.6 hours on 2 cores here), resumable", jobs)
 
 
-def _validation_1m(omegas):
-    """Residual PPO at each omega' on validation seeds 4 and 5 at the default budget (rules 3 and 4), env by env, the
-    envs that can fall first, so a grid cut short leaves whole envs."""
+def _validation_1m(omegas, seeds=(4, 5)):
+    """Residual PPO at each omega' on validation seeds (4 and 5 for rules 3 and 4, 6 and 7 for rule 5's confirmation)
+    at the default budget, env by env, the envs that can fall first, so a grid cut short leaves whole envs."""
     return [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                 ["--total-timesteps", "1000000", "--omega-prime", str(w)])
-            for env in ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"] for w in omegas for seed in (4, 5)]
+            for env in ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"] for w in omegas for seed in seeds]
 
 
 def calibration_1m():
@@ -176,6 +176,13 @@ def calibration_edge():
     return Preset("calibration_edge", "rule 4: the ladder points outside rule 3's grid, seeds 4-5, 1M steps, the "
                   "four envs; run only what calibrate_omega.py --extend-edges asks for",
                   _validation_1m([w for w in OMEGA_LADDER if w not in CALIBRATION_GRID]))
+
+
+def calibration_confirm():
+    """Rule 5's confirmation: every ladder point on two more validation seeds (6 and 7), 1M steps, for every env. Run
+    only the points benchmark/calibrate_omega.py --confirm asks for (`--only`)."""
+    return Preset("calibration_confirm", "rule 5: every ladder point on validation seeds 6-7, 1M steps, the four envs; "
+                  "run only what calibrate_omega.py --confirm asks for", _validation_1m(OMEGA_LADDER, seeds=(6, 7)))
 
 
 def customization():
@@ -199,5 +206,6 @@ def paper():
 
 
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
-           "calibration_1m": calibration_1m, "calibration_edge": calibration_edge, "customization": customization,
+           "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
+           "calibration_confirm": calibration_confirm, "customization": customization,
            "paper": paper}
