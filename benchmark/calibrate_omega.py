@@ -7,7 +7,9 @@
 Rule 2 (`--preset calibration`, the default here) validates at 500k steps, rule 3 at the default budget, 1M.
 Rule 4 (`--preset calibration_1m --extend-edges`) is rule 3 with its grid extended along the half-decade ladder
 while the choice has a neighbour that has not run: it names that run (preset `calibration_edge`, in its own
-folder) and reads those runs together with rule 3's.
+folder) and reads those runs together with rule 3's. Rule 5 (`--preset calibration_1m --confirm`) is rule 4 with
+the length criterion confirmed on validation seeds 6-7 (preset `calibration_confirm`): the best-ranked value that
+keeps the length there too is chosen; the new seeds can strike a value, never promote one.
 
 The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
 evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
@@ -32,7 +34,7 @@ MIN_LENGTH_RATIO = 0.95
 
 def choose(runs):
     """runs: {omega': [(prior length, length, total return) per validation seed]} -> (omega', why)."""
-    kept = {w: rs for w, rs in runs.items() if rs and all(length >= MIN_LENGTH_RATIO * prior for prior, length, _ in rs)}
+    kept = {w: rs for w, rs in runs.items() if rs and kept_length(rs)}
     if not kept:
         return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length: the largest"
     best = max(kept, key=lambda w: (np.mean([total for _, _, total in kept[w]]), w))
@@ -46,6 +48,26 @@ def unmeasured_neighbour(choice, runs, seeds):
         if 0 <= j < len(OMEGA_LADDER) and len(runs.get(OMEGA_LADDER[j], [])) < seeds:
             return OMEGA_LADDER[j]
     return None
+
+
+def kept_length(rs):
+    """Every run kept its deterministic evaluation episodes at >= 95% of its own prior's length."""
+    return all(length >= MIN_LENGTH_RATIO * prior for prior, length, _ in rs)
+
+
+def confirm(runs, confirmations, seeds):
+    """Rule 5: rank the omega' that kept the length on seeds 4-5 by mean total (as `choose`), strike those that fall
+    short on seeds 6-7, and take the first left -> (omega', why, the omega' to run on seeds 6-7 next or None)."""
+    ranked = sorted((w for w, rs in runs.items() if rs and kept_length(rs)),
+                    key=lambda w: (np.mean([total for _, _, total in runs[w]]), w), reverse=True)
+    for rank, w in enumerate(ranked, 1):
+        rs = confirmations.get(w, [])
+        if not kept_length(rs):
+            continue  # struck, even if only one of its seeds has run
+        if len(rs) < seeds:
+            return w, f"provisional (rule 5: confirm it on seeds 6-7 next; rank {rank})", w
+        return w, f"rank {rank} by mean total on seeds 4-5 and kept the episode length on seeds 6-7 too", None
+    return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
 
 
 def collect(out, preset="calibration", edge_out=None):
@@ -68,17 +90,30 @@ def main(argv=None):
     p.add_argument("--extend-edges", action="store_true",
                    help="rule 4: extend the grid along the ladder while the choice sits on the edge of what ran")
     p.add_argument("--edge-out", help="rule 4's results folder (default: benchmark/results/calibration_edge)")
+    p.add_argument("--confirm", action="store_true",
+                   help="rule 5: rule 4 with the length criterion confirmed on validation seeds 6-7")
+    p.add_argument("--confirm-out", help="rule 5's results folder (default: benchmark/results/calibration_confirm)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
+    args.extend_edges |= args.confirm  # rule 5 is rule 4 plus the confirmation
     if args.extend_edges and args.preset != "calibration_1m":
-        sys.exit("error: --extend-edges is rule 4, which extends rule 3's grid: use it with --preset calibration_1m")
+        sys.exit(f"error: {'--confirm is rule 5' if args.confirm else '--extend-edges is rule 4'}, which extends rule "
+                 "3's grid: use it with --preset calibration_1m")
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
+    confirm_out = args.confirm_out or os.path.join(ROOT, "benchmark", "results", "calibration_confirm")
     found = collect(out, args.preset, edge_out if args.extend_edges else None)
+    confirmed = defaultdict(dict)  # env -> {omega': [(prior length, length, total)] on seeds 6-7}
+    if args.confirm:
+        for job, s in preset_report.load(confirm_out, PRESETS["calibration_confirm"]()).items():
+            before, after = s["eval_initial"], s["eval"]
+            confirmed[job.env_id].setdefault(float(s["args"]["omega_prime"]), []).append(
+                (before["length_mean"], after["length_mean"], after["total_return_mean"]))
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
-    print("| env | omega' | validation seeds | episode length / prior's | total return | chosen |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    extra = " seeds 6-7: length / prior's, total |" if args.confirm else ""
+    print(f"| env | omega' | validation seeds | episode length / prior's | total return |{extra} chosen |")
+    print("| --- | --- | --- | --- | --- |" + " --- |" * bool(extra) + " --- |")
     jobs = PRESETS[args.preset]().jobs
     expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
     for job in jobs:
@@ -88,6 +123,9 @@ def main(argv=None):
     for env, runs in sorted(found.items()):
         choices[env] = choose(runs)
         grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
+        to_confirm = None
+        if args.confirm:
+            *choices[env], to_confirm = confirm(runs, confirmed[env], seeds)
         neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
         if grid_runs < len(expected[env]):
             incomplete.append(env)
@@ -98,15 +136,22 @@ def main(argv=None):
             next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__"
                              + ("" if args.edge_out is None else f" --out {edge_out}"))
             choices[env] = (choices[env][0], f"provisional (rule 4: run omega' {neighbour:g} next): " + choices[env][1])
+        elif to_confirm is not None:
+            incomplete.append(env)
+            next_runs.append(f"python benchmark/run.py --preset calibration_confirm --only {env}__omega{to_confirm:g}__"
+                             + ("" if args.confirm_out is None else f" --out {confirm_out}"))
         for w, rs in sorted(runs.items()):
             ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
             mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
-            print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} | {mark} |")
+            more = confirmed[env].get(w, [])
+            seeds67 = (" " + ", ".join(f"{length / prior:.2f}" for prior, length, _ in more)
+                       + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "") + " |") * args.confirm
+            print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
     for line in next_runs:
-        print(f"next (rule 4): {line}")
+        print(f"next ({'rule 5' if 'calibration_confirm' in line else 'rule 4'}): {line}")
     if args.write and incomplete:
         finish = " and ".join([f"`python benchmark/run.py --preset {args.preset}`"] * grid_missing
-                              + ["the 'next (rule 4)' lines above"] * bool(next_runs))
+                              + ["the 'next' lines above"] * bool(next_runs))
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
                  f"(finish it: {finish})")
     if args.write:
@@ -115,8 +160,9 @@ def main(argv=None):
         for env, (w, why) in choices.items():
             path = os.path.join(ROOT, "priors", f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
+            flag = " --confirm" if args.confirm else " --extend-edges" if args.extend_edges else ""
             ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}"
-                        f"{' --extend-edges' if args.extend_edges else ''}: {why}")
+                        f"{flag}: {why}")
             residual.save_checkpoint(path, ckpt)
             print(f"{path}: omega_prime = {w:g}")
 

@@ -229,7 +229,7 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
     out = capsys.readouterr().out
     assert "**yes**: provisional (rule 4: run omega' 0.0003 next)" in out
     assert f"--preset calibration_edge --only HalfCheetah-v4__omega0.0003__ --out {tmp_path / 'calibration_edge'}" in out
-    with pytest.raises(SystemExit, match="incomplete for HalfCheetah-v4.*finish it: the 'next \\(rule 4\\)' lines"):
+    with pytest.raises(SystemExit, match="incomplete for HalfCheetah-v4.*finish it: the 'next' lines"):
         calibrate_omega.main([*rule4, "--write"])
     capsys.readouterr()
     with pytest.raises(SystemExit, match="--extend-edges is rule 4.*--preset calibration_1m"):  # not on rule 2's 500k
@@ -239,6 +239,51 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
     out = capsys.readouterr().out
     assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 2800.0 |  |" in out
     assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in out and "next (rule 4)" not in out
+
+
+def test_rule_5_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_falls(tmp_path, capsys):
+    import calibrate_omega
+
+    two = lambda total, length=1000: [(1000, length, total), (1000, length, total)]  # noqa: E731
+    runs = {0.001: two(5900.0), 0.003: two(5600.0, 870), 0.01: two(5400.0), 0.03: two(4200.0)}
+    assert calibrate_omega.confirm(runs, {}, 2)[::2] == (0.001, 0.001)  # rank 1: confirm it first
+    assert calibrate_omega.confirm(runs, {0.001: two(6000.0)[:1]}, 2)[::2] == (0.001, 0.001)  # one seed still to run
+    assert calibrate_omega.confirm(runs, {0.001: two(6000.0)}, 2)[::2] == (0.001, None)  # confirmed
+    struck = {0.001: [(1000, 1000, 6000.0), (1000, 900, 6000.0)]}  # one seed falls: struck, the next one is asked for
+    assert calibrate_omega.confirm(runs, struck, 2)[::2] == (0.01, 0.01)  # 0.003 never qualified on seeds 4-5
+    # seeds 6-7 strike, never promote: a high total there does not lift 0.01 above a confirmed 0.001
+    assert calibrate_omega.confirm(runs, {0.001: two(5000.0), 0.01: two(9000.0)}, 2)[::2] == (0.001, None)
+    everything_falls = {w: two(1.0, 500) for w in runs}
+    assert calibrate_omega.confirm(runs, everything_falls, 2)[::2] == (0.03, None)  # none left: the largest
+
+    # through main: Ant's grid on fake runs; the choice's neighbour 0.0003 has run (rule 4 is done)
+    def fake(preset, omega, total, length=1000.0, seeds=None):
+        for job in presets.PRESETS[preset]().jobs:
+            if job.env_id == "Ant-v4" and job.label == f"omega'={omega}" and (seeds is None or job.seed in seeds):
+                fake_run(tmp_path / preset, job, {"eval": task_eval(total + 1000.0, -1000.0, 0.1, length),
+                                                  "eval_initial": task_eval(5000.0, -2500.0, 0.25),
+                                                  "args": {"omega_prime": omega}})
+
+    for w, rs in {**runs, 0.0003: two(5100.0)}.items():
+        fake("calibration_edge" if w == 0.0003 else "calibration_1m", w, rs[0][2], rs[0][1])
+    rule5 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"), "--confirm",
+             "--edge-out", str(tmp_path / "calibration_edge"), "--confirm-out", str(tmp_path / "calibration_confirm")]
+    calibrate_omega.main(rule5)
+    out = capsys.readouterr().out
+    assert "next (rule 5): python benchmark/run.py --preset calibration_confirm --only Ant-v4__omega0.001__" in out
+    with pytest.raises(SystemExit, match="incomplete for Ant-v4.*finish it: the 'next' lines"):
+        calibrate_omega.main([*rule5, "--write"])
+    fake("calibration_confirm", 0.001, 6000.0, 900.0, seeds=(6,))  # falls on seed 6: struck
+    calibrate_omega.main(rule5)
+    out = capsys.readouterr().out
+    assert "| Ant-v4 | 0.001 | 2 | 1.00, 1.00 | 5900.0 | 0.90; 6000.0 |  |" in out
+    assert "--only Ant-v4__omega0.01__" in out
+    fake("calibration_confirm", 0.01, 5000.0)
+    calibrate_omega.main(rule5)
+    out = capsys.readouterr().out
+    assert "| Ant-v4 | 0.01 | 2 | 1.00, 1.00 | 5400.0 | 1.00, 1.00; 5000.0 | **yes**: rank 2" in out and "next" not in out
+    with pytest.raises(SystemExit, match="--confirm is rule 5"):
+        calibrate_omega.main(["--preset", "calibration", "--confirm"])
 
 
 def test_recorded_commands_drop_both_checkouts_roots(tmp_path):
