@@ -1,4 +1,4 @@
-"""omega' for each prior by validation (README, "Choosing omega'", rules 2 and 3), from a calibration preset's runs.
+"""omega' for each prior by validation (README, "Choosing omega'", rules 2 to 5), from a calibration preset's runs.
 
     python benchmark/run.py --preset calibration_1m --workers 16   # rule 3: 32 runs of 1M steps, resumable
     python benchmark/calibrate_omega.py --preset calibration_1m     # the table and the choice per env
