@@ -32,13 +32,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_LENGTH_RATIO = 0.95
 
 
+def ranking(runs):
+    """The omega' whose every run kept the episode length, best mean total return first (ties: the larger omega')."""
+    return sorted((w for w, rs in runs.items() if rs and kept_length(rs)),
+                  key=lambda w: (np.mean([total for _, _, total in runs[w]]), w), reverse=True)
+
+
 def choose(runs):
     """runs: {omega': [(prior length, length, total return) per validation seed]} -> (omega', why)."""
-    kept = {w: rs for w, rs in runs.items() if rs and kept_length(rs)}
-    if not kept:
+    ranked = ranking(runs)
+    if not ranked:
         return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length: the largest"
-    best = max(kept, key=lambda w: (np.mean([total for _, _, total in kept[w]]), w))
-    return best, f"highest mean total return of the omega' that kept the episode length ({len(kept)} of {len(runs)})"
+    return ranked[0], f"highest mean total return of the omega' that kept the episode length ({len(ranked)} of {len(runs)})"
 
 
 def unmeasured_neighbour(choice, runs, seeds):
@@ -58,9 +63,7 @@ def kept_length(rs):
 def confirm(runs, confirmations, seeds):
     """Rule 5: rank the omega' that kept the length on seeds 4-5 by mean total (as `choose`), strike those that fall
     short on seeds 6-7, and take the first left -> (omega', why, the omega' to run on seeds 6-7 next or None)."""
-    ranked = sorted((w for w, rs in runs.items() if rs and kept_length(rs)),
-                    key=lambda w: (np.mean([total for _, _, total in runs[w]]), w), reverse=True)
-    for rank, w in enumerate(ranked, 1):
+    for rank, w in enumerate(ranking(runs), 1):
         rs = confirmations.get(w, [])
         if not kept_length(rs):
             continue  # struck, even if only one of its seeds has run
@@ -70,11 +73,10 @@ def confirm(runs, confirmations, seeds):
     return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
 
 
-def collect(out, preset="calibration", edge_out=None):
-    """{env: {omega': [(prior length, length, total)]}} from the calibration runs that finished under `out`
-    (and rule 4's ladder points under `edge_out`, if given)."""
+def collect(*sources):
+    """{env: {omega': [(prior length, length, total)]}} from the finished runs of each (folder, preset name)."""
     found = defaultdict(lambda: defaultdict(list))
-    for folder, name in [(out, preset)] + ([(edge_out, "calibration_edge")] if edge_out else []):
+    for folder, name in sources:
         for job, s in preset_report.load(folder, PRESETS[name]()).items():
             before, after = s["eval_initial"], s["eval"]
             found[job.env_id][float(s["args"]["omega_prime"])].append(
@@ -102,13 +104,8 @@ def main(argv=None):
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
     confirm_out = args.confirm_out or os.path.join(ROOT, "benchmark", "results", "calibration_confirm")
-    found = collect(out, args.preset, edge_out if args.extend_edges else None)
-    confirmed = defaultdict(dict)  # env -> {omega': [(prior length, length, total)] on seeds 6-7}
-    if args.confirm:
-        for job, s in preset_report.load(confirm_out, PRESETS["calibration_confirm"]()).items():
-            before, after = s["eval_initial"], s["eval"]
-            confirmed[job.env_id].setdefault(float(s["args"]["omega_prime"]), []).append(
-                (before["length_mean"], after["length_mean"], after["total_return_mean"]))
+    found = collect((out, args.preset), *([(edge_out, "calibration_edge")] if args.extend_edges else []))
+    confirmed = collect((confirm_out, "calibration_confirm")) if args.confirm else {}  # rule 5's seeds 6-7
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     extra = " seeds 6-7: length / prior's, total |" if args.confirm else ""
@@ -125,7 +122,7 @@ def main(argv=None):
         grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
         to_confirm = None
         if args.confirm:
-            *choices[env], to_confirm = confirm(runs, confirmed[env], seeds)
+            *choices[env], to_confirm = confirm(runs, confirmed.get(env, {}), seeds)
         neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
         if grid_runs < len(expected[env]):
             incomplete.append(env)
@@ -143,7 +140,7 @@ def main(argv=None):
         for w, rs in sorted(runs.items()):
             ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
             mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
-            more = confirmed[env].get(w, [])
+            more = confirmed.get(env, {}).get(w, [])
             seeds67 = (" " + ", ".join(f"{length / prior:.2f}" for prior, length, _ in more)
                        + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "") + " |") * args.confirm
             print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
