@@ -17,6 +17,7 @@ update), take the one with the highest mean total return (basic + add-on, determ
 qualifies, the largest omega' of the grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
 """
 import argparse
+import json
 import os
 import sys
 from collections import defaultdict
@@ -73,12 +74,21 @@ def confirm(runs, confirmations, seeds):
     return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
 
 
-def collect(*sources):
-    """{env: {omega': [(prior length, length, total)]}} from the finished runs of each (folder, preset name)."""
+def collect(*sources, episodes=None):
+    """{env: {omega': [(prior length, length, total)]}} from the finished runs of each (folder, preset name): their own
+    evaluations, or with `episodes` (rule 6) the re-evaluation benchmark/reevaluate.py wrote (a run without one is
+    left out, as unfinished)."""
     found = defaultdict(lambda: defaultdict(list))
     for folder, name in sources:
         for job, s in preset_report.load(folder, PRESETS[name]()).items():
             before, after = s["eval_initial"], s["eval"]
+            if episodes is not None:
+                path = os.path.join(s["_dir"], f"reeval_{episodes}.json")
+                if not os.path.exists(path):
+                    continue
+                with open(path) as f:
+                    r = json.load(f)
+                before, after = r["eval_prior"], r["eval"]
             found[job.env_id][float(s["args"]["omega_prime"])].append(
                 (before["length_mean"], after["length_mean"], after["total_return_mean"]))
     return found
@@ -95,8 +105,12 @@ def main(argv=None):
     p.add_argument("--confirm", action="store_true",
                    help="rule 5: rule 4 with the length criterion confirmed on validation seeds 6-7")
     p.add_argument("--confirm-out", help="rule 5's results folder (default: benchmark/results/calibration_confirm)")
+    p.add_argument("--episodes", type=int, help="rule 6: judge every run on benchmark/reevaluate.py's re-evaluation over "
+                   "this many episodes instead of its own 10 (with --confirm)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
+    if args.episodes is not None and not args.confirm:
+        sys.exit("error: --episodes is rule 6, which is rule 5 judged on more episodes: use it with --confirm")
     args.extend_edges |= args.confirm  # rule 5 is rule 4 plus the confirmation
     if args.extend_edges and args.preset != "calibration_1m":
         sys.exit(f"error: {'--confirm is rule 5' if args.confirm else '--extend-edges is rule 4'}, which extends rule "
@@ -104,8 +118,9 @@ def main(argv=None):
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
     confirm_out = args.confirm_out or os.path.join(ROOT, "benchmark", "results", "calibration_confirm")
-    found = collect((out, args.preset), *([(edge_out, "calibration_edge")] if args.extend_edges else []))
-    confirmed = collect((confirm_out, "calibration_confirm")) if args.confirm else {}  # rule 5's seeds 6-7
+    found = collect((out, args.preset), *([(edge_out, "calibration_edge")] if args.extend_edges else []),
+                    episodes=args.episodes)
+    confirmed = collect((confirm_out, "calibration_confirm"), episodes=args.episodes) if args.confirm else {}
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     extra = " seeds 6-7: length / prior's, total |" if args.confirm else ""
@@ -158,6 +173,7 @@ def main(argv=None):
             path = os.path.join(ROOT, "priors", f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
             flag = " --confirm" if args.confirm else " --extend-edges" if args.extend_edges else ""
+            flag += f" --episodes {args.episodes}" if args.episodes else ""
             ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}"
                         f"{flag}: {why}")
             residual.save_checkpoint(path, ckpt)

@@ -1,0 +1,80 @@
+"""Re-evaluate a preset's finished Residual PPO runs from their saved checkpoints over many episodes (rule 6, README
+"Choosing omega'"): a run's own final evaluation has 10 episodes, too few to see a policy that falls in a few
+percent of them.
+
+    python benchmark/reevaluate.py --preset calibration_1m --workers 2     # 100 episodes per run, resumable
+    python benchmark/calibrate_omega.py --preset calibration_1m --confirm --episodes 100
+
+For every finished run it writes `reeval_<episodes>.json` beside the run's `summary.json`: the policy's
+deterministic evaluation (mean action, frozen normaliser) over `--episodes` episodes on the evaluation seeds
+50,000 + i, which no run evaluates on (runs use seed + 10,000), and the prior's over the same episodes
+(`priors/{env}.pt`, evaluated once per env). A run that has the file is skipped.
+"""
+import argparse
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import preset_report  # noqa: E402
+from presets import PRESETS  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EVAL_SEED = 50_000
+
+
+def evaluate_checkpoint(path, env_id, episodes):
+    """Deterministic evaluation of any of our checkpoints (actor + observation normaliser) on the env's add-on task."""
+    import residual_ppo_continuous as residual
+    from addon_tasks import get_task
+
+    policy = residual.Prior(residual.load_checkpoint(path))
+    return residual.evaluate(policy.agent, policy.normalizer, env_id, episodes, EVAL_SEED, get_task(env_id, None))
+
+
+def reeval_path(run_dir, episodes):
+    return os.path.join(run_dir, f"reeval_{episodes}.json")
+
+
+def _run(item):
+    run_dir, env_id, episodes, prior = item
+    result = {"episodes": episodes, "eval_seed": EVAL_SEED,
+              "eval": evaluate_checkpoint(os.path.join(run_dir, "agent.pt"), env_id, episodes), "eval_prior": prior}
+    tmp = reeval_path(run_dir, episodes) + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f, indent=1)
+    os.replace(tmp, reeval_path(run_dir, episodes))  # a run interrupted mid-write leaves no half file
+    return run_dir, result["eval"]["total_return_mean"], result["eval"]["length_mean"]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
+    p.add_argument("--episodes", type=int, default=100)
+    p.add_argument("--workers", type=int, default=1)
+    args = p.parse_args(argv)
+    if args.episodes < 1 or args.workers < 1:
+        sys.exit("error: --episodes and --workers must be at least 1")
+    out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
+    runs = {job: s["_dir"] for job, s in preset_report.load(out, PRESETS[args.preset]()).items()
+            if job.script == "residual_ppo_continuous.py"}
+    todo = [(d, job.env_id) for job, d in runs.items() if not os.path.exists(reeval_path(d, args.episodes))]
+    missing = [d for d, _ in todo if not os.path.exists(os.path.join(d, "agent.pt"))]
+    if missing:
+        sys.exit(f"error: {len(missing)} finished runs saved no agent.pt (first: {missing[0]}): nothing to re-evaluate")
+    print(f"{len(runs)} finished runs under {out}, {len(todo)} to re-evaluate over {args.episodes} episodes")
+    priors = {}
+    with ProcessPoolExecutor(args.workers) as pool:
+        envs = sorted({env for _, env in todo})
+        paths = [os.path.join(ROOT, "priors", f"{env}.pt") for env in envs]
+        for env, result in zip(envs, pool.map(evaluate_checkpoint, paths, envs, [args.episodes] * len(envs)), strict=True):
+            priors[env] = result
+        for run_dir, total, length in pool.map(_run, [(d, env, args.episodes, priors[env]) for d, env in todo]):
+            print(f"{os.path.relpath(run_dir, ROOT)}: total {total:.1f}, length {length:.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
