@@ -9,7 +9,9 @@ Rule 4 (`--preset calibration_1m --extend-edges`) is rule 3 with its grid extend
 while the choice has a neighbour that has not run: it names that run (preset `calibration_edge`, in its own
 folder) and reads those runs together with rule 3's. Rule 5 (`--preset calibration_1m --confirm`) is rule 4 with
 the length criterion confirmed on validation seeds 6-7 (preset `calibration_confirm`): the best-ranked value that
-keeps the length there too is chosen; the new seeds can strike a value, never promote one.
+keeps the length there too is chosen; the new seeds can strike a value, never promote one. Rule 6 (`--confirm
+--episodes 100`) is rule 5 with every run judged on benchmark/reevaluate.py's 100-episode re-evaluation of its
+saved checkpoint (the prior re-evaluated on the same episodes) instead of the run's own 10 episodes.
 
 The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
 evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
@@ -162,7 +164,9 @@ def main(argv=None):
     for line in next_runs:
         print(f"next ({'rule 5' if 'calibration_confirm' in line else 'rule 4'}): {line}")
     if args.write and incomplete:
-        finish = " and ".join([f"`python benchmark/run.py --preset {args.preset}`"] * grid_missing
+        grid = f"`python benchmark/run.py --preset {args.preset}`" + (
+            f" and `python benchmark/reevaluate.py --preset {args.preset} --episodes {args.episodes}`" if args.episodes else "")
+        finish = " and ".join([grid] * grid_missing
                               + ["the 'next' lines above"] * bool(next_runs))
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
                  f"(finish it: {finish})")

@@ -310,3 +310,36 @@ def test_an_only_that_matches_no_job_is_one_line_of_error(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == ["error: no job of preset smoke has 'no_such_job' in its id"]
     assert not (tmp_path / "out").exists()
+
+
+def test_rule_6_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_path, capsys):
+    import shutil
+
+    import calibrate_omega
+    import reevaluate
+
+    # a finished Hopper run whose saved policy is the shipped prior itself: its re-evaluation must equal the prior's
+    job = next(j for j in presets.PRESETS["calibration_1m"]().jobs if j.env_id == "Hopper-v4" and j.seed == 4)
+    fake_run(tmp_path, job, {"eval": task_eval(3000.0, 4000.0, 1.4, 400.0), "eval_initial": task_eval(3600.0, 4400.0, 1.4),
+                             "args": {"omega_prime": float(job.label.split("=")[1])}})
+    run_dir = os.path.join(tmp_path, "runs", job.id, "run")
+    shutil.copy(os.path.join(ROOT, "priors", "Hopper-v4.pt"), os.path.join(run_dir, "agent.pt"))
+    reevaluate.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])
+    with open(os.path.join(run_dir, "reeval_2.json")) as f:
+        r = json.load(f)
+    assert r["eval"]["episodes"] == 2 and r["eval_seed"] == 50_000
+    assert r["eval"]["total_return_mean"] == r["eval_prior"]["total_return_mean"]  # same policy, same episodes
+    mtime = os.path.getmtime(os.path.join(run_dir, "reeval_2.json"))
+    reevaluate.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])  # resumes: skipped
+    assert os.path.getmtime(os.path.join(run_dir, "reeval_2.json")) == mtime
+    capsys.readouterr()
+
+    # calibrate_omega --episodes judges the run on the re-evaluation (kept length) instead of its own 10 (400 steps)
+    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--confirm", "--episodes", "2",
+                          "--edge-out", str(tmp_path / "edge"), "--confirm-out", str(tmp_path / "confirm")])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("| Hopper-v4"))
+    assert "| 1 | 1.00 |" in line
+    calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path)])
+    assert "| 1 | 0.40 |" in capsys.readouterr().out  # without it, the run's own evaluation
+    with pytest.raises(SystemExit, match="--episodes is rule 6"):
+        calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])
