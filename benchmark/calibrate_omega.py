@@ -162,7 +162,8 @@ def main(argv=None):
                        + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "") + " |") * args.confirm
             print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
     for line in next_runs:
-        print(f"next ({'rule 5' if 'calibration_confirm' in line else 'rule 4'}): {line}")
+        rule = ("rule 6" if args.episodes else "rule 5") if "calibration_confirm" in line else "rule 4"
+        print(f"next ({rule}): {line}")
     if args.write and incomplete:
         grid = f"`python benchmark/run.py --preset {args.preset}`" + (
             f" and `python benchmark/reevaluate.py --preset {args.preset} --episodes {args.episodes}`" if args.episodes else "")
