@@ -55,12 +55,13 @@ def main(argv=None):
     p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
     p.add_argument("--episodes", type=int, default=100)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--only", help="re-evaluate only the runs whose job id contains this text")
     args = p.parse_args(argv)
     if args.episodes < 1 or args.workers < 1:
         sys.exit("error: --episodes and --workers must be at least 1")
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     runs = {job: s["_dir"] for job, s in preset_report.load(out, PRESETS[args.preset]()).items()
-            if job.script == "residual_ppo_continuous.py"}
+            if job.script == "residual_ppo_continuous.py" and (args.only is None or args.only in job.id)}
     todo = [(d, job.env_id) for job, d in runs.items() if not os.path.exists(reeval_path(d, args.episodes))]
     missing = [d for d, _ in todo if not os.path.exists(os.path.join(d, "agent.pt"))]
     if missing:
