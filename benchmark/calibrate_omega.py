@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files, for --write
 import preset_report  # noqa: E402
 from presets import CALIBRATION_GRID, OMEGA_LADDER, PRESETS  # noqa: E402
+from reevaluate import reeval_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_LENGTH_RATIO = 0.95
@@ -63,6 +64,11 @@ def kept_length(rs):
     return all(length >= MIN_LENGTH_RATIO * prior for prior, length, _ in rs)
 
 
+def length_ratios(rs):
+    """Each run's episode length over its prior's, for the table."""
+    return ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
+
+
 def confirm(runs, confirmations, seeds):
     """Rule 5: rank the omega' that kept the length on seeds 4-5 by mean total (as `choose`), strike those that fall
     short on seeds 6-7, and take the first left -> (omega', why, the omega' to run on seeds 6-7 next or None)."""
@@ -85,7 +91,7 @@ def collect(*sources, episodes=None):
         for job, s in preset_report.load(folder, PRESETS[name]()).items():
             before, after = s["eval_initial"], s["eval"]
             if episodes is not None:
-                path = os.path.join(s["_dir"], f"reeval_{episodes}.json")
+                path = reeval_path(s["_dir"], episodes)
                 if not os.path.exists(path):
                     continue
                 with open(path) as f:
@@ -135,11 +141,12 @@ def main(argv=None):
     seeds = len({job.seed for job in jobs})
     choices, incomplete, next_runs, grid_missing = {}, [], [], False
     for env, runs in sorted(found.items()):
-        choices[env] = choose(runs)
-        grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
-        to_confirm = None
         if args.confirm:
-            *choices[env], to_confirm = confirm(runs, confirmed.get(env, {}), seeds)
+            w, why, to_confirm = confirm(runs, confirmed.get(env, {}), seeds)
+            choices[env] = (w, why)
+        else:
+            choices[env], to_confirm = choose(runs), None
+        grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
         neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
         if grid_runs < len(expected[env]):
             incomplete.append(env)
@@ -155,12 +162,11 @@ def main(argv=None):
             next_runs.append(f"python benchmark/run.py --preset calibration_confirm --only {env}__omega{to_confirm:g}__"
                              + ("" if args.confirm_out is None else f" --out {confirm_out}"))
         for w, rs in sorted(runs.items()):
-            ratio = ", ".join(f"{length / prior:.2f}" for prior, length, _ in rs)
             mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
             more = confirmed.get(env, {}).get(w, [])
-            seeds67 = (" " + ", ".join(f"{length / prior:.2f}" for prior, length, _ in more)
-                       + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "") + " |") * args.confirm
-            print(f"| {env} | {w:g} | {len(rs)} | {ratio} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
+            seeds67 = (f" {length_ratios(more)}" + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "")
+                       + " |") * args.confirm
+            print(f"| {env} | {w:g} | {len(rs)} | {length_ratios(rs)} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
     for line in next_runs:
         rule = ("rule 6" if args.episodes else "rule 5") if "calibration_confirm" in line else "rule 4"
         print(f"next ({rule}): {line}")

@@ -42,10 +42,11 @@ def _run(item):
     run_dir, env_id, episodes, prior = item
     result = {"episodes": episodes, "eval_seed": EVAL_SEED,
               "eval": evaluate_checkpoint(os.path.join(run_dir, "agent.pt"), env_id, episodes), "eval_prior": prior}
-    tmp = reeval_path(run_dir, episodes) + ".tmp"
+    path = reeval_path(run_dir, episodes)
+    tmp = f"{path}.tmp.{os.getpid()}"  # the project's atomic write (and .gitignore pattern): no half file on a crash
     with open(tmp, "w") as f:
         json.dump(result, f, indent=1)
-    os.replace(tmp, reeval_path(run_dir, episodes))  # a run interrupted mid-write leaves no half file
+    os.replace(tmp, path)
     return run_dir, result["eval"]["total_return_mean"], result["eval"]["length_mean"]
 
 
@@ -67,12 +68,10 @@ def main(argv=None):
     if missing:
         sys.exit(f"error: {len(missing)} finished runs saved no agent.pt (first: {missing[0]}): nothing to re-evaluate")
     print(f"{len(runs)} finished runs under {out}, {len(todo)} to re-evaluate over {args.episodes} episodes")
-    priors = {}
     with ProcessPoolExecutor(args.workers) as pool:
         envs = sorted({env for _, env in todo})
         paths = [os.path.join(ROOT, "priors", f"{env}.pt") for env in envs]
-        for env, result in zip(envs, pool.map(evaluate_checkpoint, paths, envs, [args.episodes] * len(envs)), strict=True):
-            priors[env] = result
+        priors = dict(zip(envs, pool.map(evaluate_checkpoint, paths, envs, [args.episodes] * len(envs)), strict=True))
         for run_dir, total, length in pool.map(_run, [(d, env, args.episodes, priors[env]) for d, env in todo]):
             print(f"{os.path.relpath(run_dir, ROOT)}: total {total:.1f}, length {length:.0f}", flush=True)
 
