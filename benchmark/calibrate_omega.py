@@ -30,7 +30,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files, for --write
 import preset_report  # noqa: E402
 from presets import CALIBRATION_GRID, OMEGA_LADDER, PRESETS  # noqa: E402
-from reevaluate import reeval_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_LENGTH_RATIO = 0.95
@@ -91,7 +90,7 @@ def collect(*sources, episodes=None):
         for job, s in preset_report.load(folder, PRESETS[name]()).items():
             before, after = s["eval_initial"], s["eval"]
             if episodes is not None:
-                path = reeval_path(s["_dir"], episodes)
+                path = preset_report.reeval_path(s["_dir"], episodes)
                 if not os.path.exists(path):
                     continue
                 with open(path) as f:

@@ -18,6 +18,7 @@ from presets import PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric", "length")
+REEVAL_EPISODES = 100  # benchmark/reevaluate.py's default (rule 6, README "Choosing omega'")
 CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
                       "Full policy")
 
@@ -45,10 +46,27 @@ def load(out, preset):
 
 def task_eval(job, summary, initial=False, stochastic=False):
     """Basic / add-on / total / metric / length evaluation of a run: residual runs carry it in eval (eval_initial for
-    the prior it started from; `_stochastic` for sampled actions), prior_train runs in eval_task (deterministic)."""
+    the prior it started from), prior_train runs in eval_task; `_stochastic` for sampled actions."""
     if job.script == "prior_train.py":
-        return None if stochastic else summary.get("eval_task")
+        return summary.get("eval_task" + ("_stochastic" if stochastic else ""))
     return summary.get(("eval_initial" if initial else "eval") + ("_stochastic" if stochastic else ""))
+
+
+def reeval_path(run_dir, episodes):
+    """Where benchmark/reevaluate.py writes a run's re-evaluation over `episodes` episodes."""
+    return os.path.join(run_dir, f"reeval_{episodes}.json")
+
+
+def reeval(episodes):
+    """A task_eval-like reader of the runs' re-evaluations over `episodes` episodes (deterministic only; `initial`
+    gives the prior, evaluated on the same episodes); None where a run has none."""
+    def read(job, summary, initial=False, stochastic=False):
+        path = reeval_path(summary["_dir"], episodes)
+        if stochastic or not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)["eval_prior" if initial else "eval"]
+    return read
 
 
 def variant_runs(results, group):
@@ -133,25 +151,31 @@ def settings(j, s):
     return ""
 
 
-def customization_tables(results, groups=("customization", "full")):
+def customization_tables(results, groups=("customization", "full"), evaluation=task_eval, stochastic=True):
+    """One table per env, a row per method (mean ± std over seeds); `evaluation` reads a run's evaluation (task_eval:
+    the run's own; reeval(n): benchmark/reevaluate.py's over n episodes), `stochastic` adds its sampled columns."""
     rows, how = defaultdict(list), {}  # (env, row label) -> (deterministic, stochastic) task evals, settings
     for j, s in results.items():
         if j.group in groups:
-            rows[(j.env_id, j.label)].append((task_eval(j, s), task_eval(j, s, stochastic=True)))
+            rows[(j.env_id, j.label)].append((evaluation(j, s), evaluation(j, s, stochastic=True)))
             how[(j.env_id, j.label)] = settings(j, s)
             if j.label == "Residual PPO":  # the prior, evaluated before the first update, once per seed
-                rows[(j.env_id, "Prior policy")].append((task_eval(j, s, initial=True),
-                                                         task_eval(j, s, initial=True, stochastic=True)))
+                rows[(j.env_id, "Prior policy")].append((evaluation(j, s, initial=True),
+                                                         evaluation(j, s, initial=True, stochastic=True)))
                 how[(j.env_id, "Prior policy")] = "evaluated before Residual PPO's first update"
     out = []
     for env in sorted({e for e, _ in rows}):
-        out += [f"**{env}**", "", "| method | basic return | add-on return | total return | add-on metric | episode length "
-                "| total, stochastic | length, stochastic | settings |", "| --- " * 9 + "|"]
-        for label in CUSTOMIZATION_ROWS:
-            pairs = rows.get((env, label), [])
-            det, sto = [d for d, _ in pairs if d], [st for _, st in pairs if st]
+        pairs = {label: rows.get((env, label), []) for label in CUSTOMIZATION_ROWS}
+        if not any(d for p in pairs.values() for d, _ in p):
+            continue
+        extra = ["total, stochastic", "length, stochastic"] if stochastic else []
+        header = ["method", "basic return", "add-on return", "total return", "add-on metric", "episode length", *extra,
+                  "settings"]
+        out += [f"**{env}**", "", "| " + " | ".join(header) + " |", "| --- " * len(header) + "|"]
+        for label, p in pairs.items():
+            det, sto = [d for d, _ in p if d], [st for _, st in p if st]
             cells = [mean_std([e[f"{k}_mean"] for e in det]) for k in TASK_KEYS]
-            cells += [mean_std([e[f"{k}_mean"] for e in sto]) for k in ("total_return", "length")]
+            cells += [mean_std([e[f"{k}_mean"] for e in sto]) for k in ("total_return", "length")] if stochastic else []
             out.append(f"| {label} | " + " | ".join(cells) + f" | {how.get((env, label), '')} |")
         out.append("")
     return "\n".join(out)
@@ -342,6 +366,12 @@ def write_reports(out, preset):
     if custom := customization_tables(results):
         sections += ["## Policy customization", "",
                      "Prior policy: the prior evaluated before the first update of each Residual PPO run.", "", custom]
+    if custom := customization_tables(results, evaluation=reeval(REEVAL_EPISODES), stochastic=False):
+        sections += [f"### Re-evaluated over {REEVAL_EPISODES} episodes", "",
+                     f"`python benchmark/reevaluate.py --preset {preset.name}`: each run's saved policy (deterministic) "
+                     f"over {REEVAL_EPISODES} episodes on seeds none of the runs evaluated on; Prior policy: the "
+                     "shipped prior on the same episodes (one evaluation per env, repeated per seed). A run without a "
+                     "re-evaluation is left out.", "", custom]
     if points:
         sections += ["## omega' sweep (Residual PPO)", "", omega_table(points)]
     if results:

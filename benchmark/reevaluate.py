@@ -1,6 +1,6 @@
-"""Re-evaluate a preset's finished Residual PPO runs from their saved checkpoints over many episodes (rule 6, README
-"Choosing omega'"): a run's own final evaluation has 10 episodes, too few to see a policy that falls in a few
-percent of them.
+"""Re-evaluate a preset's finished Residual PPO runs (and Full policies) from their saved checkpoints over many
+episodes (rule 6, README "Choosing omega'"): a run's own final evaluation has 10 episodes, too few to see a policy
+that falls in a few percent of them.
 
     python benchmark/reevaluate.py --preset calibration_1m --workers 2     # 100 episodes per run, resumable
     python benchmark/calibrate_omega.py --preset calibration_1m --confirm --episodes 100
@@ -34,15 +34,17 @@ def evaluate_checkpoint(path, env_id, episodes):
     return residual.evaluate(policy.agent, policy.normalizer, env_id, episodes, EVAL_SEED, get_task(env_id, None))
 
 
-def reeval_path(run_dir, episodes):
-    return os.path.join(run_dir, f"reeval_{episodes}.json")
+def checkpoint_of(out, job, run_dir):
+    """A Residual PPO run saves agent.pt in its run folder; a Full policy job (prior_train.py) writes its checkpoint
+    where benchmark/run.py tells it to, prior.pt in the job's folder."""
+    return os.path.join(out, "runs", job.id, "prior.pt") if job.script == "prior_train.py" else os.path.join(run_dir, "agent.pt")
 
 
 def _run(item):
-    run_dir, env_id, episodes, prior = item
-    result = {"episodes": episodes, "eval_seed": EVAL_SEED,
-              "eval": evaluate_checkpoint(os.path.join(run_dir, "agent.pt"), env_id, episodes), "eval_prior": prior}
-    path = reeval_path(run_dir, episodes)
+    run_dir, checkpoint, env_id, episodes, prior = item
+    result = {"episodes": episodes, "eval_seed": EVAL_SEED, "checkpoint": os.path.basename(checkpoint),
+              "eval": evaluate_checkpoint(checkpoint, env_id, episodes), "eval_prior": prior}
+    path = preset_report.reeval_path(run_dir, episodes)
     tmp = f"{path}.tmp.{os.getpid()}"  # the project's atomic write (and .gitignore pattern): no half file on a crash
     with open(tmp, "w") as f:
         json.dump(result, f, indent=1)
@@ -62,17 +64,20 @@ def main(argv=None):
         sys.exit("error: --episodes and --workers must be at least 1")
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     runs = {job: s["_dir"] for job, s in preset_report.load(out, PRESETS[args.preset]()).items()
-            if job.script == "residual_ppo_continuous.py" and (args.only is None or args.only in job.id)}
-    todo = [(d, job.env_id) for job, d in runs.items() if not os.path.exists(reeval_path(d, args.episodes))]
-    missing = [d for d, _ in todo if not os.path.exists(os.path.join(d, "agent.pt"))]
+            if (job.script == "residual_ppo_continuous.py" or job.group == "full")
+            and (args.only is None or args.only in job.id)}
+    todo = [(d, checkpoint_of(out, job, d), job.env_id) for job, d in runs.items()
+            if not os.path.exists(preset_report.reeval_path(d, args.episodes))]
+    missing = [c for _, c, _ in todo if not os.path.exists(c)]
     if missing:
-        sys.exit(f"error: {len(missing)} finished runs saved no agent.pt (first: {missing[0]}): nothing to re-evaluate")
+        sys.exit(f"error: {len(missing)} finished runs have no saved checkpoint (first: {missing[0]}): nothing to "
+                 "re-evaluate")
     print(f"{len(runs)} finished runs under {out}, {len(todo)} to re-evaluate over {args.episodes} episodes")
     with ProcessPoolExecutor(args.workers) as pool:
-        envs = sorted({env for _, env in todo})
+        envs = sorted({env for _, _, env in todo})
         paths = [os.path.join(ROOT, "priors", f"{env}.pt") for env in envs]
         priors = dict(zip(envs, pool.map(evaluate_checkpoint, paths, envs, [args.episodes] * len(envs)), strict=True))
-        for run_dir, total, length in pool.map(_run, [(d, env, args.episodes, priors[env]) for d, env in todo]):
+        for run_dir, total, length in pool.map(_run, [(d, c, env, args.episodes, priors[env]) for d, c, env in todo]):
             print(f"{os.path.relpath(run_dir, ROOT)}: total {total:.1f}, length {length:.0f}", flush=True)
 
 

@@ -49,7 +49,8 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
                                           "addon_scale": "prior"}})
         full = presets.Job("full", "Full policy", "HalfCheetah-v4", seed, "prior_train.py")
         fake_run(tmp_path, full, {"eval": {"return_mean": 0.0}, "eval_task": task_eval(3000.0, -50.0 * seed, 0.05),
-                                  "sps": 800})
+                                  "sps": 800, **({"eval_task_stochastic": task_eval(2000.0, 0.0, 0.1, 500.0)}
+                                                 if seed == 2 else {})})
         jobs += [res, full]
     preset = presets.Preset("synthetic", "known numbers", jobs)
     results = reports.load(str(tmp_path), preset)
@@ -67,9 +68,9 @@ def test_aggregation_on_synthetic_summaries(tmp_path):
             "| 975.0 ± 25.0 (n=2) | 2900.0 ± 0.0 (n=2) | 1200.0 ± 400.0 (n=2) |") in custom
     assert ("| Prior policy | 5000.0 ± 0.0 (n=2) | -500.0 ± 0.0 (n=2) | 4500.0 ± 0.0 (n=2) | 0.500 ± 0.000 (n=2) "
             "| 1000.0 ± 0.0 (n=2) | 3400.0 ± 0.0 (n=2) | 700.0 ± 0.0 (n=2) |") in custom
-    # the Full policy has no stochastic evaluation (prior_train.py evaluates the mean action)
+    # the Full policy's stochastic evaluation (prior_train.py's eval_task_stochastic) where its summary has one
     assert ("| Full policy | 3000.0 ± 0.0 (n=2) | -75.0 ± 25.0 (n=2) | 2925.0 ± 25.0 (n=2) | 0.050 ± 0.000 (n=2) "
-            "| 1000.0 ± 0.0 (n=2) | n/a | n/a |") in custom
+            "| 1000.0 ± 0.0 (n=2) | 2000.0 ± 0.0 (n=1) | 500.0 ± 0.0 (n=1) |") in custom
     assert "| KL PPO | n/a | n/a | n/a | n/a | n/a | n/a | n/a |" in custom
     assert ("| omega'=0.03, alpha_hat=0.001, centred prior term, r_R on the prior scale, 200k steps from the prior |"
             in custom)  # read back
@@ -343,3 +344,32 @@ def test_rule_6_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_pa
     assert "| 1 | 0.40 |" in capsys.readouterr().out  # without it, the run's own evaluation
     with pytest.raises(SystemExit, match="--episodes is rule 6"):
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])
+
+
+def test_reevaluation_covers_full_policies_and_the_report_tables_it(tmp_path, capsys):
+    import shutil
+
+    import reevaluate
+
+    # a Residual PPO run and a Full policy job whose saved policies are the shipped Hopper prior: each re-evaluation
+    # must equal the prior's over the same episodes, the Full policy's read from the job's prior.pt (run.py's --out)
+    jobs = [j for j in presets.PRESETS["customization"]().jobs if j.env_id == "Hopper-v4" and j.seed == 1
+            and j.label in ("Residual PPO", "Full policy")]
+    prior = os.path.join(ROOT, "priors", "Hopper-v4.pt")
+    for job in jobs:
+        fake_run(tmp_path, job, {"eval": task_eval(300.0, 400.0, 1.4, 400.0), "eval_initial": task_eval(1, 1, 1),
+                                 "eval_task": task_eval(300.0, 400.0, 1.4, 400.0), "args": {}})
+        folder = os.path.join(tmp_path, "runs", job.id)
+        shutil.copy(prior, os.path.join(folder, "prior.pt" if job.script == "prior_train.py" else "run/agent.pt"))
+    reevaluate.main(["--preset", "customization", "--out", str(tmp_path), "--episodes", "2"])
+    assert "2 to re-evaluate over 2 episodes" in capsys.readouterr().out
+    results = reports.load(str(tmp_path), presets.PRESETS["customization"]())
+    table = reports.customization_tables(results, evaluation=reports.reeval(2), stochastic=False)
+    prior_row = next(x for x in table.splitlines() if x.startswith("| Prior policy |"))
+    total = prior_row.split(" | ")[3]
+    assert total != "n/a" and float(total.split()[0]) > 5000  # the prior's own total, not the fake summaries' 700
+    for label in ("Residual PPO", "Full policy"):
+        row = next(x for x in table.splitlines() if x.startswith(f"| {label} |"))
+        assert row.split(" | ")[3] == total  # same policy, same episodes
+    assert "total, stochastic" not in table and "| KL PPO | n/a |" in table
+    assert reports.customization_tables(results, evaluation=reports.reeval(3)) == ""  # no such re-evaluation
