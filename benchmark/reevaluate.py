@@ -69,9 +69,9 @@ def main(argv=None):
     todo = [(d, checkpoint_of(out, job, d), job.env_id) for job, d in runs.items()
             if not os.path.exists(preset_report.reeval_path(d, args.episodes))]
     missing = [c for _, c, _ in todo if not os.path.exists(c)]
-    if missing:
-        sys.exit(f"error: {len(missing)} finished runs have no saved checkpoint (first: {missing[0]}): nothing to "
-                 "re-evaluate")
+    if missing:  # runs from before --save-model was the presets' default: left out, and said so
+        print(f"{len(missing)} finished runs saved no checkpoint and are left out (first: {missing[0]})", file=sys.stderr)
+        todo = [t for t in todo if t[1] not in missing]
     print(f"{len(runs)} finished runs under {out}, {len(todo)} to re-evaluate over {args.episodes} episodes")
     with ProcessPoolExecutor(args.workers) as pool:
         envs = sorted({env for _, _, env in todo})
