@@ -151,7 +151,8 @@ def settings(j, s):
     return ""
 
 
-def customization_tables(results, groups=("customization", "full"), evaluation=task_eval, stochastic=True):
+def customization_tables(results, groups=("customization", "full"), evaluation=task_eval, stochastic=True,
+                         prior_note="evaluated before Residual PPO's first update"):
     """One table per env, a row per method (mean ± std over seeds); `evaluation` reads a run's evaluation (task_eval:
     the run's own; reeval(n): benchmark/reevaluate.py's over n episodes), `stochastic` adds its sampled columns."""
     rows, how = defaultdict(list), {}  # (env, row label) -> (deterministic, stochastic) task evals, settings
@@ -162,7 +163,7 @@ def customization_tables(results, groups=("customization", "full"), evaluation=t
             if j.label == "Residual PPO":  # the prior, evaluated before the first update, once per seed
                 rows[(j.env_id, "Prior policy")].append((evaluation(j, s, initial=True),
                                                          evaluation(j, s, initial=True, stochastic=True)))
-                how[(j.env_id, "Prior policy")] = "evaluated before Residual PPO's first update"
+                how[(j.env_id, "Prior policy")] = prior_note
     out = []
     for env in sorted({e for e, _ in rows}):
         pairs = {label: rows.get((env, label), []) for label in CUSTOMIZATION_ROWS}
@@ -366,7 +367,8 @@ def write_reports(out, preset):
     if custom := customization_tables(results):
         sections += ["## Policy customization", "",
                      "Prior policy: the prior evaluated before the first update of each Residual PPO run.", "", custom]
-    if custom := customization_tables(results, evaluation=reeval(REEVAL_EPISODES), stochastic=False):
+    if custom := customization_tables(results, evaluation=reeval(REEVAL_EPISODES), stochastic=False,
+                                      prior_note="the shipped prior, on the same episodes"):
         sections += [f"### Re-evaluated over {REEVAL_EPISODES} episodes", "",
                      f"`python benchmark/reevaluate.py --preset {preset.name}`: each run's saved policy (deterministic) "
                      f"over {REEVAL_EPISODES} episodes on seeds none of the runs evaluated on; Prior policy: the "
