@@ -38,6 +38,11 @@ class Preset:
     jobs: list
 
 
+def prior_checkpoint(out, job_id):
+    """Where benchmark/run.py has a prior_train.py job write its checkpoint, and stage-2 jobs load it from."""
+    return os.path.join(out, "runs", job_id, "prior.pt")
+
+
 def _ablation(envs, seeds, steps, alpha, ent_coef, common, autotune=False):
     """The paper's Soft PPO ablation: four variants of soft_ppo_continuous.py, seed by seed (a grid cut short has
     whole seeds), then (`autotune`) Soft PPO with the temperature set by --autotune on the same seeds."""

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import preset_report  # noqa: E402
-from presets import PRESETS  # noqa: E402
+from presets import PRESETS, prior_checkpoint  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVAL_SEED = 50_000
@@ -36,8 +36,8 @@ def evaluate_checkpoint(path, env_id, episodes):
 
 def checkpoint_of(out, job, run_dir):
     """A Residual PPO run saves agent.pt in its run folder; a Full policy job (prior_train.py) writes its checkpoint
-    where benchmark/run.py tells it to, prior.pt in the job's folder."""
-    return os.path.join(out, "runs", job.id, "prior.pt") if job.script == "prior_train.py" else os.path.join(run_dir, "agent.pt")
+    where benchmark/run.py tells it to."""
+    return prior_checkpoint(out, job.id) if job.script == "prior_train.py" else os.path.join(run_dir, "agent.pt")
 
 
 def _run(item):

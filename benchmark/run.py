@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from presets import PRESETS  # noqa: E402
+from presets import PRESETS, prior_checkpoint  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,11 +55,11 @@ def command(job, out, track):
     argv = [sys.executable, job.script, "--env-id", job.env_id, "--seed", str(job.seed), *job.args,
             "--runs-dir", folder, "--no-progress"]
     if job.script == "prior_train.py":
-        argv += ["--out", os.path.join(folder, "prior.pt"), "--force"]
+        argv += ["--out", prior_checkpoint(out, job.id), "--force"]
     else:  # keep the trained policy (about 50 kB): videos and later evaluations need it
         argv += ["--save-model"]
     if job.prior:
-        argv += ["--prior-path", os.path.join(out, "runs", job.prior, "prior.pt")]
+        argv += ["--prior-path", prior_checkpoint(out, job.prior)]
     if track:
         exp_name = f"{job.group}__{job.label}".replace(" ", "_")
         argv += ["--track", "--wandb-group", f"{job.env_id}__{job.label}", "--exp-name", exp_name]
@@ -135,7 +135,7 @@ def main(argv=None):
         skipped = sum(1 for j in jobs if j.stage == stage) - len(pending)
         print(f"[benchmark] stage {stage}: {len(pending)} jobs to run, {skipped} already finished", file=sys.stderr)
         # a stage-2 job whose prior failed cannot run: report it instead of launching it
-        blocked = [j for j in pending if j.prior and not os.path.exists(os.path.join(out, "runs", j.prior, "prior.pt"))]
+        blocked = [j for j in pending if j.prior and not os.path.exists(prior_checkpoint(out, j.prior))]
         for j in blocked:
             failed.append((j, f"its prior job {j.prior} did not produce a prior"))
         results = launch([j for j in pending if j not in blocked], out, args)
