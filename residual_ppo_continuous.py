@@ -115,7 +115,8 @@ class Args:
     norm_obs: bool = True
     """normalise observations with running mean/std (as CleanRL's NormalizeObservation)"""
     norm_reward: bool = True
-    """scale rewards by the running std of the discounted return (as CleanRL's NormalizeReward)"""
+    """scale rewards by the running std of the discounted return (as CleanRL's NormalizeReward); here only with
+    --addon-scale running (the default divides r_R by the prior's frozen basic-return std instead)"""
     clip_obs: float = 10.0
     """normalised observations are clipped to [-clip_obs, clip_obs]"""
     clip_reward: float = 10.0
