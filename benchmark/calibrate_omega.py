@@ -19,7 +19,6 @@ update), take the one with the highest mean total return (basic + add-on, determ
 qualifies, the largest omega' of the grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
 """
 import argparse
-import json
 import os
 import sys
 from collections import defaultdict
@@ -86,16 +85,12 @@ def collect(*sources, episodes=None):
     evaluations, or with `episodes` (rule 6) the re-evaluation benchmark/reevaluate.py wrote (a run without one is
     left out, as unfinished)."""
     found = defaultdict(lambda: defaultdict(list))
+    read = preset_report.task_eval if episodes is None else preset_report.reeval(episodes)
     for folder, name in sources:
         for job, s in preset_report.load(folder, PRESETS[name]()).items():
-            before, after = s["eval_initial"], s["eval"]
-            if episodes is not None:
-                path = preset_report.reeval_path(s["_dir"], episodes)
-                if not os.path.exists(path):
-                    continue
-                with open(path) as f:
-                    r = json.load(f)
-                before, after = r["eval_prior"], r["eval"]
+            before, after = read(job, s, initial=True), read(job, s)
+            if after is None:
+                continue
             found[job.env_id][float(s["args"]["omega_prime"])].append(
                 (before["length_mean"], after["length_mean"], after["total_return_mean"]))
     return found
