@@ -132,6 +132,46 @@ def test_numpy_forward_is_the_torch_forward_and_follows_the_weights():
                                    rtol=1e-5, atol=1e-6)
 
 
+def test_flat_adam_is_torch_adam_with_gradient_clipping():
+    # the scripts' optimizer must be the maths of torch.optim.Adam(eps=1e-5) after clip_grad_norm_, step for step,
+    # including the annealed learning rate and the steps where the clip does not bite
+    torch.manual_seed(0)
+    reference, flat = ppo.Agent(17, 6), ppo.Agent(17, 6)
+    flat.load_state_dict(reference.state_dict())
+    torch_adam = torch.optim.Adam(reference.parameters(), lr=3e-4, eps=1e-5)
+    flat_adam = ppo.FlatAdam(flat.parameters(), lr=3e-4, eps=1e-5)
+    for step in range(40):
+        obs, action = torch.randn(64, 17) * 3, torch.randn(64, 6)
+        max_norm = 0.5 if step % 2 else 1e3
+        torch_adam.param_groups[0]["lr"] = flat_adam.lr = 3e-4 * (1 - step / 40)
+        norms = []
+        for agent, optimizer in ((reference, torch_adam), (flat, flat_adam)):
+            logprob, _ = agent.get_log_prob_entropy(obs, action)
+            loss = -logprob.mean() + (agent.get_value(obs) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            norms.append(torch.nn.utils.clip_grad_norm_(agent.parameters(), max_norm) if optimizer is torch_adam
+                         else optimizer.clip_grad_norm_(max_norm))
+            optimizer.step()
+        torch.testing.assert_close(norms[1], norms[0], rtol=1e-5, atol=1e-6)
+    flat_storage = flat_adam.grad.untyped_storage().data_ptr()
+    for (name, p), q in zip(reference.named_parameters(), flat.parameters(), strict=True):
+        torch.testing.assert_close(q, p, rtol=1e-4, atol=1e-6, msg=name)
+        assert q.grad.untyped_storage().data_ptr() == flat_storage  # backward wrote into the flat buffer
+    assert flat_adam.t == 40
+
+
+def test_the_algorithm_files_share_one_optimizer():
+    # the same speed-up must read the same in all three files (issue #11): the diffs stay the method's
+    import inspect
+
+    import residual_ppo_continuous as residual
+    import soft_ppo_continuous as soft
+
+    source = inspect.getsource(ppo.FlatAdam)
+    assert inspect.getsource(soft.FlatAdam) == source and inspect.getsource(residual.FlatAdam) == source
+
+
 def test_checkpoint_round_trip_reproduces_the_evaluation(tmp_path):
     summary = ppo.train(tiny_args(tmp_path, env_id="InvertedPendulum-v4", save_model=True, eval_episodes=3))
     ckpt = torch.load(summary["checkpoint"], weights_only=True)  # tensors and plain types only
