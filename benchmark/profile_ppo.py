@@ -5,11 +5,13 @@
 Times the pieces ppo_continuous.py is made of, each on its own, with the script's own classes, next to
 the alternatives it avoids: CleanRL's wrapper stack around the env, torch.distributions.Normal on the hot
 path, a torch forward pass per step instead of numpy on the weights, per-minibatch index gathers and
-statistics instead of one gather per epoch, the default (for-loop) Adam instead of the fused one. One thread,
-like the script.
+statistics instead of one gather per epoch, torch.optim.Adam (fused, or its default for-loop) instead of
+FlatAdam. One thread, like the script. Then start-up, each in a fresh process: importing the script, and
+creating a torch.optim.Adam (its first call imports torch._dynamo) against creating a FlatAdam.
 """
 import argparse
 import os
+import subprocess
 import sys
 import time
 import warnings
@@ -18,7 +20,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 import ppo_continuous as ppo  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -30,6 +33,16 @@ def per_call(fn, n):
     for _ in range(n):
         fn()
     return (time.perf_counter() - start) / n * 1e6
+
+
+def startup_seconds(code, repeats=3):
+    """Median wall time of `python -c code` in a fresh process, from the repository root."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def env_step_cost(env, n):
@@ -107,13 +120,18 @@ def main():
 
     b_val = torch.randn(a.batch_size)
 
-    def update_cost(fused, per_epoch_gather):
+    def update_cost(optimizer, per_epoch_gather):
         """One iteration's update (epochs x minibatches: forward, clipped losses, backward, clipping, Adam step),
-        per env step. per_epoch_gather: the script's way (one shuffle-gather per epoch, minibatches are slices,
+        per env step. optimizer: "flat" (the script's FlatAdam), "fused" (torch.optim.Adam(fused=True) after
+        clip_grad_norm_(foreach=True): ours before FlatAdam) or "for-loop" (torch.optim.Adam's default on this CPU
+        build, CleanRL's). per_epoch_gather: the script's way (one shuffle-gather per epoch, minibatches are slices,
         advantages normalised for all minibatches at once, KL/clip statistics once per iteration); otherwise each
         minibatch gathers its rows by index and computes its own statistics (CleanRL's way, ours before)."""
         net = ppo.Agent(obs_dim, act_dim)
-        opt = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-5, fused=fused)
+        if optimizer == "flat":
+            opt = ppo.FlatAdam(net.parameters(), lr=3e-4, eps=1e-5)
+        else:
+            opt = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-5, fused=optimizer == "fused")
         rng, n_mb = np.random.default_rng(0), a.num_minibatches
 
         def loss_of(obs, act, lp, adv, ret, val):
@@ -129,7 +147,10 @@ def main():
         def step(loss):
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 0.5, foreach=True)
+            if optimizer == "flat":
+                opt.clip_grad_norm_(0.5)
+            else:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 0.5, foreach=True)
             opt.step()
 
         def one_epoch():
@@ -162,14 +183,28 @@ def main():
         per_iteration = (time.perf_counter() - start) / 3 * a.update_epochs
         return per_iteration / a.batch_size * 1e6
 
-    rows.append(("update: 10 epochs x 32 minibatches, per-epoch gather, fused Adam (what the script does)",
-                 update_cost(True, True)))
-    rows.append(("update: same with per-minibatch gathers and statistics (before)", update_cost(True, False)))
-    rows.append(("update: per-minibatch gathers and the default for-loop Adam (avoided)", update_cost(False, False)))
+    rows.append(("update: 10 epochs x 32 minibatches, per-epoch gather, FlatAdam (what the script does)",
+                 update_cost("flat", True)))
+    rows.append(("update: same with fused Adam after foreach clipping (before FlatAdam)", update_cost("fused", True)))
+    rows.append(("update: per-minibatch gathers and statistics, fused Adam (before that)", update_cost("fused", False)))
+    rows.append(("update: per-minibatch gathers and the default for-loop Adam (avoided)", update_cost("for-loop", False)))
     print(f"# Where the time goes: {args.env_id}, microseconds per environment step\n")
     print("| piece | us/step |\n| --- | ---: |")
     for name, us in rows:
         print(f"| {name} | {us:.1f} |")
+
+    agent = "ppo.Agent(17, 6).parameters(), lr=3e-4, eps=1e-5"
+    startup = [
+        ("python -c 'import torch'", "import torch"),
+        ("python -c 'import ppo_continuous'", "import ppo_continuous"),
+        ("... and create a torch.optim.Adam (fused; before)",
+         f"import ppo_continuous as ppo, torch; torch.optim.Adam({agent}, fused=True)"),
+        ("... and create a FlatAdam (what the script does)", f"import ppo_continuous as ppo; ppo.FlatAdam({agent})"),
+    ]
+    print("\n# Start-up, a fresh process each (median of 3, seconds)\n")
+    print("| what | s |\n| --- | ---: |")
+    for name, code in startup:
+        print(f"| {name} | {startup_seconds(code):.2f} |")
 
 
 if __name__ == "__main__":
