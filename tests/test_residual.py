@@ -249,14 +249,15 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
 
 
-def ledge_prior(path, logstd):
-    """A hand-made prior for Ledge-v0: mean action 0 everywhere, std exp(logstd), identity normaliser."""
+def ledge_prior(path, logstd, env_id="Ledge-v0"):
+    """A hand-made prior for Ledge-v0 (or NarrowLedge-v0): mean action 0 everywhere, std exp(logstd), identity
+    normaliser."""
     agent = residual.Agent(1, 1)
     torch.nn.init.zeros_(agent.actor_mean[-1].weight)
     torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     agent.actor_logstd.data.fill_(logstd)
     residual.save_checkpoint(str(path), {
-        "format": 1, "algorithm": "hand-made", "env_id": "Ledge-v0", "obs_shape": [1], "action_shape": [1],
+        "format": 1, "algorithm": "hand-made", "env_id": env_id, "obs_shape": [1], "action_shape": [1],
         "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
         "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
         "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
@@ -304,6 +305,25 @@ def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(t
     before, after = episode_lengths(ro[0]).mean(), np.concatenate([episode_lengths(r) for r in ro[-2:]]).mean()
     if prior_term == "literal":
         assert after < 0.5 * before, (before, after)
+    else:
+        assert after > 0.9 * before, (before, after)
+
+
+@pytest.mark.parametrize("entropy_term", ["literal", "centred"])
+def test_literal_entropy_term_of_a_narrow_learner_pays_for_ending_early_and_the_centred_one_does_not(tmp_path,
+                                                                                                   entropy_term):
+    """The learner's own term, the same argument: NarrowLedge-v0 ends when the action exceeds 0.3, and the learner
+    starts as a narrow prior (std e^-1.9, entropy -0.48: negative, like the Ant learner's), no prior term. The literal
+    -alpha_hat log pi_theta averages alpha_hat * H < 0 per step, a charge for living, and the learner learns to step
+    over the edge; centred, it charges nothing and the episodes keep their length."""
+    prior = ledge_prior(tmp_path / "narrow.pt", -1.9, env_id="NarrowLedge-v0")
+    _, ro = collect(residual_args(tmp_path, env_id="NarrowLedge-v0", addon_task="tests.toy_envs:zero_addon",
+                                  prior_path=prior, omega_prime=0.0, alpha_hat=1.0, entropy_term=entropy_term,
+                                  norm_reward=False, total_timesteps=12_288, num_steps=2048, num_minibatches=8,
+                                  update_epochs=10, eval_episodes=0))
+    before, after = episode_lengths(ro[0]).mean(), np.concatenate([episode_lengths(r) for r in ro[-2:]]).mean()
+    if entropy_term == "literal":
+        assert after < 0.75 * before, (before, after)
     else:
         assert after > 0.9 * before, (before, after)
 

@@ -67,6 +67,8 @@ class LedgeEnv(gym.Env):
 
 
 gym.register("Ledge-v0", entry_point=LedgeEnv, max_episode_steps=50)
+# an edge close to the mean action, so that a narrow policy (negative entropy) still steps over it now and then
+gym.register("NarrowLedge-v0", entry_point=LedgeEnv, kwargs={"edge": 0.3}, max_episode_steps=50)
 
 
 def zero_addon(obs):
