@@ -94,9 +94,10 @@ class Args:
     prior_term: Literal["centred", "literal"] = "centred"
     """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
     for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper)"""
-    entropy_term: Literal["literal", "centred"] = "literal"
-    """literal: -alpha_hat * log pi_theta (the paper); centred: -alpha_hat * (log pi_theta + H(pi_theta)),
-    zero-mean under the learner's own actions"""
+    entropy_term: Literal["centred", "literal"] = "centred"
+    """centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean under the learner's own actions, so it neither
+    pays nor charges for staying alive either (a narrow learner's entropy is negative); literal: -alpha_hat * log
+    pi_theta (the paper)"""
     addon_scale: Literal["prior", "running"] = "prior"
     """prior: r_R divided by the prior's basic-return std (frozen, measured by prior_train.py), so r_R and the prior
     term share the prior's normalised basic-reward units; running: by r_R's own running return std"""

@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric", "length")
 REEVAL_EPISODES = 100  # benchmark/reevaluate.py's default (rule 6, README "Choosing omega'")
 CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
-                      "Full policy")
+                      "Residual PPO (literal entropy term)", "Full policy")
 
 
 def mean_std(values):
@@ -145,6 +145,7 @@ def settings(j, s):
     a, steps = s.get("args", {}), f"{s.get('global_step', 0) / 1000:.0f}k steps"
     if j.script == "residual_ppo_continuous.py" and "omega_prime" in a:
         terms = f", {a['prior_term']} prior term, r_R on the {a['addon_scale']} scale" if "prior_term" in a else ""
+        terms = f", {a['entropy_term']} entropy term{terms}" if "entropy_term" in a else terms
         return f"omega'={a['omega_prime']:g}, alpha_hat={a['alpha_hat']:g}{terms}, {steps} from the prior"
     if j.script == "prior_train.py" and "alpha" in a:
         return f"from scratch on r + r_R, alpha={a['alpha']:g}, {steps}"

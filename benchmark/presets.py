@@ -74,9 +74,10 @@ def shipped_omega_prime(env_id):
 def _customization(envs, seeds, steps, full_steps, omega_prime, sweep, common, train_priors, prior_steps,
                    prior_args=(), sweep_seeds=None):
     """One row per method (README, "Policy customization"): Greedy PPO, KL PPO, Residual PPO at its defaults (omega'
-    from the prior, centred prior term, r_R on the prior's basic-return scale), the same with the paper's literal
-    prior term, and the Full policy; then the omega' sweep on `sweep_seeds` (default: all seeds), without the
-    default omega' (that point is the Residual PPO row, not run twice). `omega_prime(env)` is the omega' Residual
+    from the prior, centred prior and entropy terms, r_R on the prior's basic-return scale), the same with the
+    paper's literal terms (both), the same with only the learner's entropy term literal, and the Full policy; then
+    the omega' sweep on `sweep_seeds` (default: all seeds), without the default omega' (that point is the Residual
+    PPO row, not run twice). `omega_prime(env)` is the omega' Residual
     PPO defaults to there, and KL PPO's beta: the same weight on the prior. Rows come before the sweep, seed by
     seed, so a grid cut short has whole rows. Coefficients are in the prior's normalised basic-reward units, set
     before any run of a preset."""
@@ -94,7 +95,8 @@ def _customization(envs, seeds, steps, full_steps, omega_prime, sweep, common, t
                 "Residual PPO": [],
                 "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
                 "KL PPO": ["--kl-coef", f"{omega_prime(env):g}"],
-                "Residual PPO (literal prior term)": ["--prior-term", "literal"],
+                "Residual PPO (literal prior term)": ["--prior-term", "literal", "--entropy-term", "literal"],
+                "Residual PPO (literal entropy term)": ["--entropy-term", "literal"],
             }
             for label, flags in rows.items():
                 jobs.append(Job("customization", label, env, seed, "residual_ppo_continuous.py",
@@ -208,9 +210,11 @@ DEFAULT_SEEDS = (8, 9, 10, 11, 12, 13)
 
 def default_seeds():
     """The four default commands (Residual PPO at its defaults, 1M steps) on fresh seeds: how often each one meets
-    the bar, measured rather than read off three seeds. Envs in the order they are in doubt (Ant first); run one env
-    at a time with `--only ENV`."""
-    jobs = [Job("customization", "Residual PPO", env, seed, "residual_ppo_continuous.py", ["--total-timesteps", "1000000"])
+    the bar, measured rather than read off three seeds; and the same with the learner's entropy term literal (the
+    default until the `entropy_term` experiment). Envs in the order they are in doubt (Ant first); run one env at a
+    time with `--only ENV`."""
+    jobs = [Job("customization", label, env, seed, "residual_ppo_continuous.py", ["--total-timesteps", "1000000", *flags])
+            for label, flags in [("Residual PPO", []), ("Residual PPO (literal entropy term)", ["--entropy-term", "literal"])]
             for env in ["Ant-v4", "Walker2d-v4", "Hopper-v4", "HalfCheetah-v4"] for seed in DEFAULT_SEEDS]
     return Preset("default_seeds", "the four default commands (`python residual_ppo_continuous.py --env-id ENV`, 1M "
                   f"steps) on seeds {DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}, which no calibration or reported run uses: "

@@ -102,7 +102,8 @@ def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_p
                   norm_reward=False, norm_obs=False, init_from_prior=False, eval_episodes=0, addon_scale="running")
     _, kl = collect(residual_args(tmp_path / "kl", kl_coef=0.2, **common))
     # KL PPO is RPG with tied coefficients and the literal log-prob terms (whose mean, -beta KL, is zero at the prior)
-    _, rpg = collect(residual_args(tmp_path / "rpg", omega_prime=0.2, alpha_hat=0.2, prior_term="literal", **common))
+    _, rpg = collect(residual_args(tmp_path / "rpg", omega_prime=0.2, alpha_hat=0.2, prior_term="literal",
+                                   entropy_term="literal", **common))
     ckpt = residual.load_checkpoint(counter_prior)
     for a, b in zip(kl, rpg, strict=True):
         np.testing.assert_array_equal(a["rewards"], b["rewards"])
@@ -140,7 +141,7 @@ def test_end_to_end_residual_run(tmp_path, hopper_prior):
     summary = json.loads((run_dir / "summary.json").read_text())
     a = summary["args"]
     assert a["omega_prime"] == 0.03 and a["alpha_hat"] == soft.Args().alpha  # the rule's omega', the prior's alpha
-    assert (a["prior_term"], a["entropy_term"], a["addon_scale"]) == ("centred", "literal", "prior")
+    assert (a["prior_term"], a["entropy_term"], a["addon_scale"]) == ("centred", "centred", "prior")
     for when in ("eval_initial", "eval", "eval_initial_stochastic", "eval_stochastic"):
         assert summary[when]["total_return_mean"] == pytest.approx(
             summary[when]["basic_return_mean"] + summary[when]["addon_return_mean"])
