@@ -222,28 +222,6 @@ def default_seeds():
                   "`--only ENV`", jobs)
 
 
-def entropy_term():
-    """The learner's term at the defaults, literal (the default) against centred, where the learner's entropy is far
-    from zero: Residual PPO at its defaults plus `--entropy-term centred`, seeds 1-3, 1M steps (the default rows are
-    the `customization` preset's). Hypothesis and predictions: benchmark/results/entropy_term/hypothesis.md."""
-    jobs = [Job("customization", "Residual PPO (centred entropy term)", env, seed, "residual_ppo_continuous.py",
-                ["--total-timesteps", "1000000", "--entropy-term", "centred"])
-            for env in ["Ant-v4", "Walker2d-v4", "Hopper-v4"] for seed in [1, 2, 3]]
-    return Preset("entropy_term", "Residual PPO at its defaults with the learner's entropy term centred, seeds 1-3, "
-                  f"1M steps, Ant first ({len(jobs)} runs, about 6-8 minutes a run with two sharing 2 cores; "
-                  "`--only ENV`)", jobs)
-
-
-def entropy_term_seeds():
-    """The `entropy_term` variant on the `default_seeds` preset's fresh seeds (8-13), to compare with the default
-    there: Ant first (the env in doubt), then the others as time allows (`--only ENV`)."""
-    jobs = [Job("customization", "Residual PPO (centred entropy term)", env, seed, "residual_ppo_continuous.py",
-                ["--total-timesteps", "1000000", "--entropy-term", "centred"])
-            for env in ["Ant-v4", "Walker2d-v4", "Hopper-v4", "HalfCheetah-v4"] for seed in DEFAULT_SEEDS]
-    return Preset("entropy_term_seeds", "Residual PPO at its defaults with the learner's entropy term centred, on "
-                  f"seeds {DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]} ({len(jobs)} runs; `--only ENV`)", jobs)
-
-
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
@@ -255,5 +233,4 @@ def paper():
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
            "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
            "calibration_confirm": calibration_confirm, "customization": customization,
-           "default_seeds": default_seeds, "entropy_term": entropy_term,
-           "entropy_term_seeds": entropy_term_seeds, "paper": paper}
+           "default_seeds": default_seeds, "paper": paper}
