@@ -198,10 +198,10 @@ def customization():
                           [0.0, 0.001, 0.003, 0.01, 0.03, 0.1], [], False, 0, sweep_seeds=[1])
     return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
                   "priors at their calibrated omega', 1M-step fine-tuning and 1M-step full policies, seeds 1-3, the "
-                  "four envs (60 runs), and the omega' frontier on seed 1: 0 / 0.001 / 0.003 / 0.01 / 0.03 / 0.1 "
-                  "(where the default's value is one of them, its point is the Residual PPO row): "
-                  f"{len(jobs)} runs of 1M steps, about 5-6 hours on 2 cores (6-9 min a run with two sharing the "
-                  "cores), resumable across sessions", jobs)
+                  "four envs (72 runs: five fine-tuning rows and the Full policy), and the omega' frontier on seed 1: "
+                  "0 / 0.001 / 0.003 / 0.01 / 0.03 / 0.1 (where the default's value is one of them, its point is the "
+                  f"Residual PPO row): {len(jobs)} runs of 1M steps, about 6-7 hours on 2 cores (4-9 min a run with two "
+                  "sharing the cores), resumable across sessions", jobs)
 
 
 DEFAULT_SEEDS = (8, 9, 10, 11, 12, 13)
