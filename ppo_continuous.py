@@ -616,7 +616,7 @@ def train(args, inspect=None):
                 break
         # checked once per iteration, not per minibatch (each check syncs): a diverged run stops here, unsaved
         check_finite(iteration, global_step, loss=torch.stack(losses), gradient_norm=torch.stack(grad_norms),
-                     parameters=nn.utils.parameters_to_vector(agent.parameters()))
+                     parameters=optimizer.param)
 
         y_pred, y_true = values.reshape(-1), returns.reshape(-1)
         var_y = np.var(y_true)
