@@ -194,14 +194,21 @@ def calibration_confirm():
 
 def customization():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
-    jobs = _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, shipped_omega_prime,
-                          [0.0, 0.001, 0.003, 0.01, 0.03, 0.1], [], False, 0, sweep_seeds=[1])
+    sweep = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1]
+    jobs = _customization(envs, [1, 2, 3], 1_000_000, 1_000_000, shipped_omega_prime, sweep, [], False, 0,
+                          sweep_seeds=[1])
+    # The frontier as it first ran, before the learner's entropy term was centred by default (commit 752c0a8): kept
+    # beside the default's frontier, whose point at the default omega' is the literal-entropy-term row.
+    jobs += [Job("omega_sweep", f"omega'={w} (literal entropy term)", env, 1, "residual_ppo_continuous.py",
+                 ["--total-timesteps", "1000000", "--omega-prime", str(w), "--entropy-term", "literal"])
+             for env in envs for w in sweep if w != shipped_omega_prime(env)]
     return Preset("customization", "the paper's customization table with the defaults' budget: from the shipped "
                   "priors at their calibrated omega', 1M-step fine-tuning and 1M-step full policies, seeds 1-3, the "
                   "four envs (72 runs: five fine-tuning rows and the Full policy), and the omega' frontier on seed 1: "
                   "0 / 0.001 / 0.003 / 0.01 / 0.03 / 0.1 (where the default's value is one of them, its point is the "
-                  f"Residual PPO row): {len(jobs)} runs of 1M steps, about 6-7 hours on 2 cores (4-9 min a run with two "
-                  "sharing the cores), resumable across sessions", jobs)
+                  "Residual PPO row), at the default and with the literal learner's entropy term: "
+                  f"{len(jobs)} runs of 1M steps, about 8 hours on 2 cores (4-9 min a run with two sharing the "
+                  "cores), resumable across sessions", jobs)
 
 
 DEFAULT_SEEDS = (8, 9, 10, 11, 12, 13)
