@@ -183,14 +183,33 @@ def customization_tables(results, groups=("customization", "full"), evaluation=t
     return "\n".join(out)
 
 
-def omega_points(results):
-    """{env: [(omega', [task evals over seeds])]} sorted by omega'. The Residual PPO row is one of the sweep's
-    points (the presets do not run it twice); the calibration preset's runs are a sweep too (at its budget)."""
+def entropy_term(summary):
+    """The learner's entropy term a run used (`--entropy-term`; runs from before the flag ran the literal one)."""
+    return summary["args"].get("entropy_term", "literal")
+
+
+DEFAULT_ROW = {"centred": "Residual PPO", "literal": "Residual PPO (literal entropy term)"}
+"""The customization row that is the omega' sweep's point at the default omega', per learner's entropy term."""
+
+
+def omega_points(results, term=None):
+    """{env: [(omega', [task evals over seeds])]} sorted by omega', of the runs with the learner's entropy term `term`
+    (None: every run, the default row's term taken as centred). The customization row at the default omega' is one
+    of the sweep's points (the presets do not run it twice); the calibration preset's runs are a sweep too (at its
+    budget)."""
     points = defaultdict(lambda: defaultdict(list))
     for j, s in results.items():
-        if j.group in ("omega_sweep", "calibration") or j.label == "Residual PPO":
+        if term is not None and entropy_term(s) != term:
+            continue
+        if j.group in ("omega_sweep", "calibration") or j.label == DEFAULT_ROW[term or "centred"]:
             points[j.env_id][float(s["args"]["omega_prime"])].append(task_eval(j, s))
     return {env: sorted(d.items()) for env, d in points.items()}
+
+
+def sweep_terms(results):
+    """The learner's entropy terms the omega' sweeps of `results` ran with, the default's (centred) first."""
+    return sorted({entropy_term(s) for j, s in results.items() if j.group in ("omega_sweep", "calibration")},
+                  key=lambda term: (term != "centred", term))
 
 
 def omega_table(points):
@@ -285,9 +304,10 @@ def reference_points(results):
     return refs
 
 
-def plot_frontier(points, out_dir, refs=None):
+def plot_frontier(points, out_dir, refs=None, suffix="", note=""):
     """Basic against add-on return of each omega' (mean ± std over seeds), the Prior and the Full policy marked,
-    and the total-return level through each of them as a dotted line (basic + add-on = const)."""
+    and the total-return level through each of them as a dotted line (basic + add-on = const). `suffix` is added to
+    the file names, `note` to the titles."""
     plt = _pyplot()
 
     written = []
@@ -309,8 +329,8 @@ def plot_frontier(points, out_dir, refs=None):
         if refs and refs.get(env):
             ax.legend(fontsize=7)
         ax.set(xlabel="basic return", ylabel="add-on return")
-        ax.set_title(f"{env}: omega' sweep, mean ± std over seeds", fontsize=10)
-        written.append(_save(fig, out_dir, f"omega_frontier_{env}.png"))
+        ax.set_title(f"{env}: omega' sweep{note}, mean ± std over seeds", fontsize=10)
+        written.append(_save(fig, out_dir, f"omega_frontier_{env}{suffix}.png"))
     return written
 
 
@@ -344,8 +364,12 @@ def throughput_table(results, raw_steps=3000):
 def write_reports(out, preset):
     results = load(out, preset)
     commits = sorted({(s.get("commit") or "?") for s in results.values()})
-    points = omega_points(results)
-    images = plot_curves(results, out) + plot_frontier(points, out, reference_points(results))
+    # One omega' frontier per learner's entropy term the sweeps ran with; the first (the default's) unsuffixed.
+    sweeps = [(term, omega_points(results, term), "" if i == 0 else f"_{term}_entropy_term")
+              for i, term in enumerate(sweep_terms(results))]
+    images = plot_curves(results, out)
+    for term, points, suffix in sweeps:
+        images += plot_frontier(points, out, reference_points(results), suffix, f" ({term} entropy term)")
     sections = [
         f"# Benchmark `{preset.name}`: {preset.description}", "",
         f"{len(results)} of {len(preset.jobs)} runs finished. "
@@ -375,8 +399,8 @@ def write_reports(out, preset):
                      f"over {REEVAL_EPISODES} episodes on seeds none of the runs evaluated on; Prior policy: the "
                      "shipped prior on the same episodes (one evaluation per env, repeated per seed). A run without a "
                      "re-evaluation is left out.", "", custom]
-    if points:
-        sections += ["## omega' sweep (Residual PPO)", "", omega_table(points)]
+    for term, points, _ in sweeps:
+        sections += [f"## omega' sweep (Residual PPO, {term} learner's entropy term)", "", omega_table(points)]
     if results:
         sections += ["## Throughput (steps/s)", "", throughput_table(results), ""]
     sections += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]

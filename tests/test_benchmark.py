@@ -185,6 +185,29 @@ def test_calibration_runs_form_an_omega_sweep_with_the_prior_marked(tmp_path):
     assert len(prior) == 3 and prior[0]["total_return_mean"] == 2500.0
 
 
+def test_each_learners_entropy_term_has_its_own_omega_frontier_with_its_default_row_on_it(tmp_path):
+    runs = [("omega_sweep", "omega'=0.001", 0.001, "centred", 1000.0),
+            ("customization", "Residual PPO", 0.01, "centred", 3300.0),
+            ("omega_sweep", "omega'=0.001 (literal entropy term)", 0.001, "literal", 900.0),
+            ("customization", "Residual PPO (literal entropy term)", 0.01, "literal", 3200.0),
+            ("customization", "Residual PPO (literal prior term)", 0.01, "literal", 2000.0)]  # not on either frontier
+    jobs = []
+    for group, label, w, term, total in runs:
+        job = presets.Job(group, label, "Walker2d-v4", 1, "residual_ppo_continuous.py")
+        fake_run(tmp_path, job, {"eval": task_eval(total + 1000.0, -1000.0, 0.1),
+                                 "sps": 1000.0, "args": {"omega_prime": w, "alpha_hat": 0.001, "entropy_term": term}})
+        jobs.append(job)
+    results = reports.load(str(tmp_path), presets.Preset("synthetic", "known numbers", jobs))
+    assert reports.sweep_terms(results) == ["centred", "literal"]
+    for term, totals in (("centred", {0.001: [1000.0], 0.01: [3300.0]}), ("literal", {0.001: [900.0], 0.01: [3200.0]})):
+        points = dict(reports.omega_points(results, term)["Walker2d-v4"])
+        assert {w: [e["total_return_mean"] for e in evs] for w, evs in points.items()} == totals
+    reports.write_reports(str(tmp_path), presets.Preset("synthetic", "known numbers", jobs))
+    text = open(os.path.join(tmp_path, "README.md")).read()
+    assert "omega' sweep (Residual PPO, centred learner's entropy term)" in text
+    assert os.path.exists(os.path.join(tmp_path, "omega_frontier_Walker2d-v4_literal_entropy_term.png"))
+
+
 def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_incomplete_grid(tmp_path, capsys):
     import calibrate_omega
 
