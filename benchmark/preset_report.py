@@ -329,7 +329,7 @@ def plot_frontier(points, out_dir, refs=None, suffix="", note=""):
         if refs and refs.get(env):
             ax.legend(fontsize=7)
         ax.set(xlabel="basic return", ylabel="add-on return")
-        ax.set_title(f"{env}: omega' sweep{note}, mean ± std over seeds", fontsize=10)
+        ax.set_title(f"{env}: omega' sweep{note}\nmean ± std over seeds", fontsize=10)
         written.append(_save(fig, out_dir, f"omega_frontier_{env}{suffix}.png"))
     return written
 
