@@ -192,17 +192,17 @@ DEFAULT_ROW = {"centred": "Residual PPO", "literal": "Residual PPO (literal entr
 """The customization row that is the omega' sweep's point at the default omega', per learner's entropy term."""
 
 
-def omega_points(results, term=None):
+def omega_points(results, term=None, evaluation=task_eval):
     """{env: [(omega', [task evals over seeds])]} sorted by omega', of the runs with the learner's entropy term `term`
-    (None: every run, the default row's term taken as centred). The customization row at the default omega' is one
-    of the sweep's points (the presets do not run it twice); the calibration preset's runs are a sweep too (at its
-    budget)."""
+    (None: every run, the default row's term taken as centred); `evaluation` as in customization_tables. The
+    customization row at the default omega' is one of the sweep's points (the presets do not run it twice); the
+    calibration preset's runs are a sweep too (at its budget)."""
     points = defaultdict(lambda: defaultdict(list))
     for j, s in results.items():
         if term is not None and entropy_term(s) != term:
             continue
         if j.group in ("omega_sweep", "calibration") or j.label == DEFAULT_ROW[term or "centred"]:
-            points[j.env_id][float(s["args"]["omega_prime"])].append(task_eval(j, s))
+            points[j.env_id][float(s["args"]["omega_prime"])].append(evaluation(j, s))
     return {env: sorted(d.items()) for env, d in points.items()}
 
 
@@ -367,9 +367,9 @@ def write_reports(out, preset):
     # One omega' frontier per learner's entropy term the sweeps ran with; the first (the default's) unsuffixed.
     sweeps = [(term, omega_points(results, term), "" if i == 0 else f"_{term}_entropy_term")
               for i, term in enumerate(sweep_terms(results))]
-    images = plot_curves(results, out)
+    images, refs = plot_curves(results, out), reference_points(results)
     for term, points, suffix in sweeps:
-        images += plot_frontier(points, out, reference_points(results), suffix, f" ({term} entropy term)")
+        images += plot_frontier(points, out, refs, suffix, f" ({term} entropy term)")
     sections = [
         f"# Benchmark `{preset.name}`: {preset.description}", "",
         f"{len(results)} of {len(preset.jobs)} runs finished. "
