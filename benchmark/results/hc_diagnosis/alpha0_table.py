@@ -1,6 +1,6 @@
 """The third hypothesis's table (README here): HalfCheetah-v4, Residual PPO with alpha_hat = 0 at omega' = 0.0003
-and 0.0001 (runs_alpha0/), against Greedy PPO and the default Residual PPO of the `customization` preset on the same
-seeds. Totals on each run's own 10 evaluation episodes and over 100 (reeval_100.json; written here for the runs of
+and 0.0001 (runs_alpha0/), against Greedy PPO and the default Residual PPO of the `customization` preset on seeds
+1-3. Totals on each run's own 10 evaluation episodes and over 100 (reeval_100.json; written here for the runs of
 runs_alpha0/ that lack one, exactly as benchmark/reevaluate.py does).
 
     python benchmark/results/hc_diagnosis/alpha0_table.py
@@ -37,7 +37,7 @@ def main():
     custom = os.path.join(ROOT, "benchmark", "results", "customization", "runs")
     for label, job in (("Greedy PPO", "Greedy_PPO"), ("Residual PPO (default: omega' = 0.0003, alpha_hat = 0.001)",
                                                      "Residual_PPO")):
-        for seed in (1, 2):
+        for seed in (1, 2, 3):
             for summary_path in glob.glob(os.path.join(custom, f"customization__{ENV}__{job}__s{seed}", "*",
                                                        "summary.json")):
                 run_dir = os.path.dirname(summary_path)
