@@ -14,7 +14,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "benchmark"))
 sys.path.insert(1, ROOT)
+import preset_report  # noqa: E402
 import reevaluate  # noqa: E402
+from presets import PRESETS  # noqa: E402
 
 ENV = "HalfCheetah-v4"
 EPISODES = 100
@@ -22,7 +24,7 @@ EPISODES = 100
 
 def reeval(run_dir):
     """The run's 100-episode re-evaluation, computed and saved here if it is missing."""
-    path = os.path.join(run_dir, f"reeval_{EPISODES}.json")
+    path = preset_report.reeval_path(run_dir, EPISODES)
     if not os.path.exists(path):
         reevaluate._run((run_dir, os.path.join(run_dir, "agent.pt"), ENV, EPISODES, None))
     return json.load(open(path))["eval"]
@@ -34,15 +36,10 @@ def main():
         s = json.load(open(summary_path))
         label = f"Residual PPO, omega' = {s['args']['omega_prime']:g}, alpha_hat = {s['args']['alpha_hat']:g}"
         rows.append((label, s["args"]["seed"], s["eval"], reeval(os.path.dirname(summary_path))))
-    custom = os.path.join(ROOT, "benchmark", "results", "customization", "runs")
-    for label, job in (("Greedy PPO", "Greedy_PPO"), ("Residual PPO (default: omega' = 0.0003, alpha_hat = 0.001)",
-                                                     "Residual_PPO")):
-        for seed in (1, 2, 3):
-            for summary_path in glob.glob(os.path.join(custom, f"customization__{ENV}__{job}__s{seed}", "*",
-                                                       "summary.json")):
-                run_dir = os.path.dirname(summary_path)
-                rows.append((label, seed, json.load(open(summary_path))["eval"],
-                             json.load(open(os.path.join(run_dir, f"reeval_{EPISODES}.json")))["eval"]))
+    labels = {"Greedy PPO": "Greedy PPO", "Residual PPO": "Residual PPO (default: omega' = 0.0003, alpha_hat = 0.001)"}
+    custom = preset_report.load(os.path.join(ROOT, "benchmark", "results", "customization"), PRESETS["customization"]())
+    rows += [(labels[j.label], j.seed, preset_report.task_eval(j, s), preset_report.reeval(EPISODES)(j, s))
+             for j, s in custom.items() if j.env_id == ENV and j.label in labels and j.seed in (1, 2, 3)]
     print("| run | seed | basic | add-on | total, 10 episodes | total, 100 episodes | metric |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, seed, ev, ev100 in sorted(rows, key=lambda r: (r[0], r[1])):
