@@ -94,6 +94,9 @@ class Args:
     """normalised rewards are clipped to [-clip_reward, clip_reward]"""
     bootstrap_truncated: bool = True
     """on a time-limit truncation add gamma * V(final obs) to the reward (CleanRL treats it as a termination)"""
+    state_dependent_std: bool = False
+    """make the policy's log-std a function of the state (a second 64-64 MLP added to the log-std vector), so its
+    likelihood can weigh each action dimension differently in each state; off: CleanRL's state-independent std"""
 
     # to be filled in runtime
     batch_size: int = 0
@@ -218,7 +221,7 @@ def gaussian_log_prob(action, mean, logstd):
 
 def gaussian_entropy(logstd):
     """Entropy of the diagonal Gaussian with log-std `logstd`, summed over action dims (the mean does not enter)."""
-    return (logstd + 0.5 + LOG_SQRT_2PI).sum()
+    return (logstd + 0.5 + LOG_SQRT_2PI).sum(-1)
 
 
 def numpy_forward(net):
@@ -241,8 +244,18 @@ def numpy_forward(net):
     return forward
 
 
+def numpy_policy(agent):
+    """The actor as a numpy function obs -> (mean, log-std) (see numpy_forward). The log-std is one vector for
+    every state, or per row with a state-dependent std."""
+    actor_mean, logstd = numpy_forward(agent.actor_mean), agent.actor_logstd.detach().cpu().numpy()[0]
+    if agent.actor_logstd_net is None:
+        return lambda x: (actor_mean(x), logstd)
+    logstd_net = numpy_forward(agent.actor_logstd_net)
+    return lambda x: (actor_mean(x), logstd + logstd_net(x))
+
+
 class Agent(nn.Module):
-    def __init__(self, obs_dim, act_dim):
+    def __init__(self, obs_dim, act_dim, state_dependent_std=False):
         super().__init__()
         self.critic = nn.Sequential(
             layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
@@ -255,14 +268,22 @@ class Agent(nn.Module):
             layer_init(nn.Linear(64, act_dim), std=0.01),
         )
         self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
+        # optional state-dependent part of the log-std (as SAC's policy has), added to the vector; its last layer
+        # starts near zero, so the policy starts as the state-independent one
+        self.actor_logstd_net = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, act_dim), std=0.01),
+        ) if state_dependent_std else None
 
     def get_value(self, x):
         return self.critic(x).squeeze(-1)
 
     def get_log_prob_entropy(self, x, action):
-        """log pi(action|x) per sample, and the policy entropy (one number: the std is state-independent)."""
+        """log pi(action|x) per sample, and the policy entropy (averaged over the samples' states)."""
         mean = self.actor_mean(x)
-        return gaussian_log_prob(action, mean, self.actor_logstd), gaussian_entropy(self.actor_logstd)
+        logstd = self.actor_logstd if self.actor_logstd_net is None else self.actor_logstd + self.actor_logstd_net(x)
+        return gaussian_log_prob(action, mean, logstd), gaussian_entropy(logstd).mean()
 
 
 class FlatAdam:
@@ -361,9 +382,11 @@ def nonfinite(tree, prefix=""):
 
 
 def agent_from_checkpoint(ckpt):
-    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])))
+    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), "actor_logstd_net" in ckpt["actor"])
     agent.actor_mean.load_state_dict(ckpt["actor"]["actor_mean"])
     agent.actor_logstd.data.copy_(ckpt["actor"]["actor_logstd"])
+    if agent.actor_logstd_net is not None:
+        agent.actor_logstd_net.load_state_dict(ckpt["actor"]["actor_logstd_net"])
     return agent
 
 
@@ -374,16 +397,16 @@ def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None, stochas
     env = make_video_env(env_id) if video_path else make_env(env_id)
     returns, lengths, frames, every = [], [], [], frame_every(env)
     low, high = env.action_space.low, env.action_space.high
-    rng, std = np.random.default_rng(seed), agent.actor_logstd.exp()[0].numpy() * stochastic
-    actor_mean = numpy_forward(agent.actor_mean)
+    rng, policy = np.random.default_rng(seed), numpy_policy(agent)
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, ep_ret, ep_len = False, 0.0, 0
         while not done:
             if video_path and ep == 0 and ep_len % every == 0:
                 frames.append(env.render())
-            mean = actor_mean(normalizer.obs(obs[None], update=False))[0]
-            action = np.clip(mean + std * rng.standard_normal(mean.shape, dtype=np.float32), low, high)
+            mean, logstd = policy(normalizer.obs(obs[None], update=False))
+            noise = rng.standard_normal(mean.shape[-1], dtype=np.float32)
+            action = np.clip((mean + stochastic * np.exp(logstd) * noise)[0], low, high)
             obs, reward, terminated, truncated, _ = env.step(action)
             ep_ret, ep_len, done = ep_ret + float(reward), ep_len + 1, terminated or truncated
         returns.append(ep_ret)
@@ -485,7 +508,7 @@ def train(args, inspect=None):
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    agent = Agent(obs_dim, act_dim).to(device)
+    agent = Agent(obs_dim, act_dim, args.state_dependent_std).to(device)
     # torch.optim.Adam's maths on flat buffers: far fewer ops per minibatch (the update is dispatch-bound)
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
@@ -512,15 +535,15 @@ def train(args, inspect=None):
             optimizer.lr = frac * args.learning_rate
 
         with torch.inference_mode():
-            logstd, actor_mean = agent.actor_logstd.cpu().numpy()[0], numpy_forward(agent.actor_mean)
+            policy = numpy_policy(agent)
             for step in range(args.num_steps):
                 global_step += args.num_envs
                 obs[step] = next_obs
-                mean = actor_mean(next_obs)
-                # a = mean + std * eps, so the log-prob of the (unclipped) sample is a function of eps alone
+                mean, logstd = policy(next_obs)
+                # a = mean + std * eps, so the log-prob of the (unclipped) sample is a function of eps and std alone
                 noise = rng.standard_normal((args.num_envs, act_dim), dtype=np.float32)
                 actions[step] = mean + np.exp(logstd) * noise
-                logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum() - act_dim * LOG_SQRT_2PI
+                logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum(-1) - act_dim * LOG_SQRT_2PI
 
                 # Step every env; the env sees the action clipped to its bounds, the buffer keeps the sample.
                 # Same-step auto-reset: an ended episode is reset *now*, so the next stored obs is the new
@@ -653,7 +676,8 @@ def train(args, inspect=None):
         save_checkpoint(summary["checkpoint"], {
             "format": 1, "algorithm": args.exp_name, "env_id": args.env_id,
             "obs_shape": list(envs[0].observation_space.shape), "action_shape": list(envs[0].action_space.shape),
-            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
+            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
+                      **({} if agent.actor_logstd_net is None else {"actor_logstd_net": agent.actor_logstd_net.state_dict()})},
             "critic": agent.critic.state_dict(),
             "obs_rms": {"mean": torch.from_numpy(normalizer.obs_rms.mean), "var": torch.from_numpy(normalizer.obs_rms.var),
                         "count": float(normalizer.obs_rms.count)},

@@ -68,21 +68,27 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
       log pi_prior(a|s) + H(pi_prior): the alpha for which alpha * (log pi + H) best matches the advantage, i.e.
       the temperature at which the prior looks soft-optimal (RQL assumes it equals the training alpha).
       The noise z of a = mean + std * z is independent of the state, so any state baseline (the prior's critic
-      here, rescaled by least squares) leaves the slope unbiased and only removes variance."""
+      here, rescaled by least squares) leaves the slope unbiased and only removes variance.
+    - entropy: H(pi_prior(.|s)) averaged over the measured states (one value for all s with a state-independent std)."""
     prior = residual.Prior(ckpt)
     critic = residual.Agent(prior.agent.actor_mean[0].in_features, prior.agent.actor_logstd.shape[-1]).critic
     critic.load_state_dict(ckpt["critic"])
     env = soft.make_env(env_id)
-    low, high, std = env.action_space.low, env.action_space.high, prior.agent.actor_logstd.exp()[0].numpy()
+    low, high = env.action_space.low, env.action_space.high
     rng, rms = np.random.default_rng(seed), residual.RunningMeanStd()
-    rewards, xs, values, ends = np.zeros(steps), np.zeros(steps), np.zeros(steps), np.zeros(steps)
+    rewards, xs, values, ends, entropies = (np.zeros(steps) for _ in range(5))
     obs, _ = env.reset(seed=seed)
     ret = 0.0
     for t in range(steps):
         x = torch.from_numpy(prior.normalizer.obs(np.asarray(obs, dtype=np.float64).reshape(1, -1), update=False))
-        z = rng.standard_normal(std.shape)
-        obs, rewards[t], terminated, truncated, _ = env.step(np.clip(prior.agent.actor_mean(x)[0].numpy() + std * z, low, high))
+        mean, logstd = prior.agent.actor_mean(x)[0].numpy(), prior.agent.actor_logstd[0].numpy()
+        if prior.agent.actor_logstd_net is not None:
+            logstd = logstd + prior.agent.actor_logstd_net(x)[0].numpy()
+        z = rng.standard_normal(mean.shape)
+        obs, rewards[t], terminated, truncated, _ = env.step(np.clip(mean + np.exp(logstd) * z, low, high))
+        # log pi + H = -z^2/2 + d/2 whatever the std, so the regressor is a function of z alone
         xs[t], values[t], ends[t] = -0.5 * (z**2).sum() + 0.5 * z.size, critic(x).item(), terminated or truncated
+        entropies[t] = residual.gaussian_entropy(logstd)
         ret = ret * gamma + rewards[t]
         rms.update(np.array([ret]))
         if ends[t]:
@@ -98,7 +104,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     stderr = float(np.std(residuals - slope * xc) / (np.std(xs) * np.sqrt(steps)))
     return {"basic_return_scale": scale, "basic_reward_mean": float(rewards.mean()),
             "advantage_temperature": slope, "advantage_temperature_stderr": stderr,
-            "entropy": prior.entropy, "measure_steps": steps}
+            "entropy": float(entropies.mean()), "measure_steps": steps}
 
 
 def main(argv=None):

@@ -253,7 +253,7 @@ def gaussian_log_prob(action, mean, logstd):
 
 def gaussian_entropy(logstd):
     """Entropy of the diagonal Gaussian with log-std `logstd`, summed over action dims (the mean does not enter)."""
-    return (logstd + 0.5 + LOG_SQRT_2PI).sum()
+    return (logstd + 0.5 + LOG_SQRT_2PI).sum(-1)
 
 
 def numpy_forward(net):
@@ -276,8 +276,18 @@ def numpy_forward(net):
     return forward
 
 
+def numpy_policy(agent):
+    """The actor as a numpy function obs -> (mean, log-std) (see numpy_forward). The log-std is one vector for
+    every state, or per row with a state-dependent std."""
+    actor_mean, logstd = numpy_forward(agent.actor_mean), agent.actor_logstd.detach().cpu().numpy()[0]
+    if agent.actor_logstd_net is None:
+        return lambda x: (actor_mean(x), logstd)
+    logstd_net = numpy_forward(agent.actor_logstd_net)
+    return lambda x: (actor_mean(x), logstd + logstd_net(x))
+
+
 class Agent(nn.Module):
-    def __init__(self, obs_dim, act_dim):
+    def __init__(self, obs_dim, act_dim, state_dependent_std=False):
         super().__init__()
         self.critic = nn.Sequential(
             layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
@@ -290,14 +300,22 @@ class Agent(nn.Module):
             layer_init(nn.Linear(64, act_dim), std=0.01),
         )
         self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
+        # optional state-dependent part of the log-std (as SAC's policy has), added to the vector; its last layer
+        # starts near zero, so the policy starts as the state-independent one
+        self.actor_logstd_net = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, 64)), nn.Tanh(),
+            layer_init(nn.Linear(64, act_dim), std=0.01),
+        ) if state_dependent_std else None
 
     def get_value(self, x):
         return self.critic(x).squeeze(-1)
 
     def get_log_prob_entropy(self, x, action):
-        """log pi(action|x) per sample, and the policy entropy (one number: the std is state-independent)."""
+        """log pi(action|x) per sample, and the policy entropy (averaged over the samples' states)."""
         mean = self.actor_mean(x)
-        return gaussian_log_prob(action, mean, self.actor_logstd), gaussian_entropy(self.actor_logstd)
+        logstd = self.actor_logstd if self.actor_logstd_net is None else self.actor_logstd + self.actor_logstd_net(x)
+        return gaussian_log_prob(action, mean, logstd), gaussian_entropy(logstd).mean()
 
 
 class FlatAdam:
@@ -401,9 +419,11 @@ def nonfinite(tree, prefix=""):
 
 
 def agent_from_checkpoint(ckpt):
-    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])))
+    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), "actor_logstd_net" in ckpt["actor"])
     agent.actor_mean.load_state_dict(ckpt["actor"]["actor_mean"])
     agent.actor_logstd.data.copy_(ckpt["actor"]["actor_logstd"])
+    if agent.actor_logstd_net is not None:
+        agent.actor_logstd_net.load_state_dict(ckpt["actor"]["actor_logstd_net"])
     return agent
 
 
@@ -415,15 +435,19 @@ class Prior:
         self.normalizer = Normalizer(int(np.prod(ckpt["obs_shape"])), 1, SimpleNamespace(**ckpt["args"]))
         rms, saved = self.normalizer.obs_rms, ckpt["obs_rms"]
         rms.mean, rms.var, rms.count = saved["mean"].double().numpy(), saved["var"].double().numpy(), saved["count"]
-        self.entropy = float(gaussian_entropy(self.agent.actor_logstd.detach()))  # H(pi_prior(.|s)), same for all s
         self.basic_return_scale = ckpt.get("basic_return_scale")  # written by prior_train.py's measurement
         # frozen, so built once: in numpy the prior costs each step about what the actor's numpy forward does
-        self.actor_mean, self.logstd = numpy_forward(self.agent.actor_mean), self.agent.actor_logstd.detach().numpy()[0]
+        self.policy = numpy_policy(self.agent)
+
+    def log_prob_entropy(self, raw_obs, action):
+        """log pi_prior(action|obs) per row (gaussian_log_prob in numpy) and H(pi_prior(.|obs)) (one number for
+        every row unless the prior's std is state-dependent); `action` is the unclipped sample."""
+        mean, logstd = self.policy(self.normalizer.obs(raw_obs, update=False))
+        z = (action - mean) / np.exp(logstd)
+        return -0.5 * (z**2).sum(-1) - logstd.sum(-1) - mean.shape[-1] * LOG_SQRT_2PI, gaussian_entropy(logstd)
 
     def log_prob(self, raw_obs, action):
-        """log pi_prior(action|obs) per row (gaussian_log_prob in numpy); `action` is the unclipped sample."""
-        z = (action - self.actor_mean(self.normalizer.obs(raw_obs, update=False))) / np.exp(self.logstd)
-        return -0.5 * (z**2).sum(-1) - self.logstd.sum() - self.logstd.size * LOG_SQRT_2PI
+        return self.log_prob_entropy(raw_obs, action)[0]
 
 
 def load_prior(path, env_id, obs_shape, action_shape):
@@ -443,12 +467,12 @@ def evaluate(agent, normalizer, env_id, episodes, seed, task, video_path=None, s
     the add-on metric and episode lengths; with video_path, the first episode as a GIF."""
     env = make_video_env(env_id, task) if video_path else make_env(env_id, task)
     low, high, frames, every = env.action_space.low, env.action_space.high, [] if video_path else None, frame_every(env)
-    rng, std = np.random.default_rng(seed), agent.actor_logstd.exp()[0].numpy() * stochastic
-    actor_mean = numpy_forward(agent.actor_mean)
+    rng, policy = np.random.default_rng(seed), numpy_policy(agent)
 
     def act(obs):
-        mean = actor_mean(normalizer.obs(obs[None], update=False))[0]
-        return np.clip(mean + std * rng.standard_normal(mean.shape, dtype=np.float32), low, high)
+        mean, logstd = policy(normalizer.obs(obs[None], update=False))
+        noise = rng.standard_normal(mean.shape[-1], dtype=np.float32)
+        return np.clip((mean + stochastic * np.exp(logstd) * noise)[0], low, high)
 
     result = evaluate_on_task(act, env, episodes, seed, frames, every)
     if frames:
@@ -560,7 +584,7 @@ def train(args, inspect=None):
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    agent = Agent(obs_dim, act_dim).to(device)
+    agent = Agent(obs_dim, act_dim, "actor_logstd_net" in prior_ckpt["actor"]).to(device)  # the prior's policy class
     # torch.optim.Adam's maths on flat buffers: far fewer ops per minibatch (the update is dispatch-bound)
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
@@ -568,10 +592,11 @@ def train(args, inspect=None):
     if args.addon_scale == "prior" and "basic_return_scale" not in prior_ckpt:
         raise UserError(f"prior {args.prior_path} records no measured statistics: run "
                         f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
-    prior_offset = 0.0 if args.prior_term == "literal" else prior.entropy  # added to log pi_prior, times omega'
     if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
         agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
         agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
+        if agent.actor_logstd_net is not None:
+            agent.actor_logstd_net.load_state_dict(prior.agent.actor_logstd_net.state_dict())
         normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
 
     def evaluate_both(step, video):
@@ -617,17 +642,16 @@ def train(args, inspect=None):
             optimizer.lr = frac * args.learning_rate
 
         with torch.inference_mode():
-            logstd, actor_mean = agent.actor_logstd.cpu().numpy()[0], numpy_forward(agent.actor_mean)
-            entropy_offset = gaussian_entropy(logstd) if args.entropy_term == "centred" else 0.0
+            policy = numpy_policy(agent)
             for step in range(args.num_steps):
                 global_step += args.num_envs
                 obs[step] = next_obs
-                mean = actor_mean(next_obs)
-                # a = mean + std * eps, so the log-prob of the (unclipped) sample is a function of eps alone
+                mean, logstd = policy(next_obs)
+                # a = mean + std * eps, so the log-prob of the (unclipped) sample is a function of eps and std alone
                 noise = rng.standard_normal((args.num_envs, act_dim), dtype=np.float32)
                 actions[step] = mean + np.exp(logstd) * noise
-                logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum() - act_dim * LOG_SQRT_2PI
-                prior_logprobs[step] = prior.log_prob(raw_obs, actions[step])  # the unclipped sample, raw obs
+                logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum(-1) - act_dim * LOG_SQRT_2PI
+                prior_logprobs[step], prior_entropy = prior.log_prob_entropy(raw_obs, actions[step])  # unclipped, raw obs
 
                 # Step every env; the env sees the action clipped to its bounds, the buffer keeps the sample.
                 # Same-step auto-reset: an ended episode is reset *now*, so the next stored obs is the new
@@ -661,6 +685,8 @@ def train(args, inspect=None):
                 # can end early"). r_R is put on the prior's basic-reward scale by default (README, "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
+                prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s))
+                entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
                 rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
@@ -780,7 +806,8 @@ def train(args, inspect=None):
         save_checkpoint(summary["checkpoint"], {
             "format": 1, "algorithm": args.exp_name, "env_id": args.env_id,
             "obs_shape": list(envs[0].observation_space.shape), "action_shape": list(envs[0].action_space.shape),
-            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
+            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
+                      **({} if agent.actor_logstd_net is None else {"actor_logstd_net": agent.actor_logstd_net.state_dict()})},
             "critic": agent.critic.state_dict(),
             "obs_rms": {"mean": torch.from_numpy(normalizer.obs_rms.mean), "var": torch.from_numpy(normalizer.obs_rms.var),
                         "count": float(normalizer.obs_rms.count)},

@@ -282,7 +282,7 @@ def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, e
                                   prior_path=prior_path, norm_reward=False, omega_prime=0.3, alpha_hat=0.05,
                                   prior_term=prior_term, entropy_term=entropy_term, total_timesteps=4096, num_steps=4096,
                                   eval_episodes=0))
-    h = residual.Prior(residual.load_checkpoint(prior_path)).entropy
+    h = residual.Prior(residual.load_checkpoint(prior_path)).log_prob_entropy(np.zeros((1, 1)), np.zeros((1, 1)))[1]
     assert h == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
     r, lp, plp = ro[0]["rewards"][:, 0], ro[0]["logprobs"][:, 0], ro[0]["prior_logprobs"][:, 0]
     np.testing.assert_allclose(lp, plp, rtol=1e-5)  # the learner starts as the prior: the actions are the prior's
