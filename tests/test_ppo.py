@@ -49,17 +49,28 @@ def test_gaussian_log_prob_matches_torch_normal_outside_bounds():
     torch.testing.assert_close(ppo.gaussian_log_prob(action, mean, logstd), expected)
 
 
-def test_stored_logprob_is_of_the_unclipped_sample_and_env_gets_clipped_action(tmp_path):
+@pytest.mark.parametrize("state_dependent_std", [False, True])
+def test_stored_logprob_is_of_the_unclipped_sample_and_env_gets_clipped_action(tmp_path, state_dependent_std):
     tests.toy_envs.CounterEnv.received_actions.clear()
-    _, rollouts = collect(tiny_args(tmp_path, env_id="TightCounter-v0", total_timesteps=64, eval_episodes=0))
-    ro = rollouts[0]
+    _, rollouts = collect(tiny_args(tmp_path, env_id="TightCounter-v0", total_timesteps=128, eval_episodes=0,
+                                    state_dependent_std=state_dependent_std))
+    ro = rollouts[-1]  # the second rollout: with a state-dependent std, its network has had one update
     acts = ro["actions"][:, 0]
     assert (np.abs(acts) > 0.01).mean() > 0.5, "most samples should fall outside the tight bounds"
-    received = np.stack(tests.toy_envs.CounterEnv.received_actions[:64])
+    received = np.stack(tests.toy_envs.CounterEnv.received_actions[64:128])
     np.testing.assert_allclose(received, np.clip(acts, -0.01, 0.01))
+    x = torch.from_numpy(ro["obs"][:, 0])
     with torch.no_grad():
-        logp, _ = ro["agent"].get_log_prob_entropy(torch.from_numpy(ro["obs"][:, 0]), torch.from_numpy(acts))
+        logp, entropy = ro["agent"].get_log_prob_entropy(x, torch.from_numpy(acts))
+        # the numpy policy the rollout sampled from is the torch one, std included, state by state
+        mean, logstd = ppo.numpy_policy(ro["agent"])(ro["obs"][:, 0])
+        np.testing.assert_allclose(mean, ro["agent"].actor_mean(x).numpy(), rtol=1e-5, atol=1e-6)
+        logstd_torch = ro["agent"].actor_logstd + (ro["agent"].actor_logstd_net(x) if state_dependent_std else 0)
+        np.testing.assert_allclose(np.broadcast_to(logstd, acts.shape), logstd_torch.expand(acts.shape).numpy(), atol=1e-6)
     np.testing.assert_allclose(ro["logprobs"][:, 0], logp.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(float(entropy), torch.distributions.Normal(0, logstd_torch.exp()).entropy().sum(-1).mean(),
+                               rtol=1e-5)
+    assert (np.ptp(logstd, axis=0) > 0).all() if state_dependent_std else logstd.ndim == 1
 
 
 def test_no_transition_crosses_an_episode_boundary(tmp_path):
@@ -172,17 +183,23 @@ def test_the_algorithm_files_share_one_optimizer():
     assert inspect.getsource(soft.FlatAdam) == source and inspect.getsource(residual.FlatAdam) == source
 
 
-def test_checkpoint_round_trip_reproduces_the_evaluation(tmp_path):
-    summary = ppo.train(tiny_args(tmp_path, env_id="InvertedPendulum-v4", save_model=True, eval_episodes=3))
+@pytest.mark.parametrize("state_dependent_std", [False, True])
+def test_checkpoint_round_trip_reproduces_the_evaluation(tmp_path, state_dependent_std):
+    summary = ppo.train(tiny_args(tmp_path, env_id="InvertedPendulum-v4", save_model=True, eval_episodes=3,
+                                  state_dependent_std=state_dependent_std))
     ckpt = torch.load(summary["checkpoint"], weights_only=True)  # tensors and plain types only
     assert ckpt["env_id"] == "InvertedPendulum-v4" and ckpt["obs_shape"] == [4] and ckpt["action_shape"] == [1]
     assert ckpt["args"]["seed"] == 1 and ckpt["eval"]["returns"] == summary["eval"]["returns"]
+    assert ("actor_logstd_net" in ckpt["actor"]) == state_dependent_std
     assert not any(f.startswith("agent.pt.tmp") for f in os.listdir(os.path.dirname(summary["checkpoint"])))
     agent = ppo.agent_from_checkpoint(ppo.load_checkpoint(summary["checkpoint"]))
     normalizer = ppo.Normalizer(4, 1, ppo.Args())
     normalizer.obs_rms.mean, normalizer.obs_rms.var = ckpt["obs_rms"]["mean"].numpy(), ckpt["obs_rms"]["var"].numpy()
     again = ppo.evaluate(agent, normalizer, "InvertedPendulum-v4", 3, seed=1 + 10_000)
     assert again["returns"] == summary["eval"]["returns"]
+    # the sampled-action evaluation too: the std (state by state, with its network) comes back from the checkpoint
+    sampled = ppo.evaluate(agent, normalizer, "InvertedPendulum-v4", 3, seed=1 + 10_000, stochastic=True)
+    assert sampled["returns"] == summary["eval_stochastic"]["returns"]
 
 
 def test_corrupt_or_foreign_checkpoints_give_one_line_errors(tmp_path):

@@ -32,6 +32,11 @@ def hopper_prior(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def hopper_sds_prior(tmp_path_factory):
+    return make_prior(tmp_path_factory, "Hopper-v4", "--state-dependent-std")
+
+
+@pytest.fixture(scope="module")
 def counter_prior(tmp_path_factory):
     return make_prior(tmp_path_factory, "Counter-v0")
 
@@ -80,9 +85,30 @@ def test_prior_log_prob_on_raw_obs_matches_its_training_pipeline(hopper_prior):
     np.testing.assert_allclose(residual.Prior(ckpt).log_prob(raw, actions), soft_log_prob(ckpt, raw, actions), rtol=1e-6)
 
 
-def test_learner_starts_as_the_prior(tmp_path, hopper_prior):
+def test_state_dependent_prior_log_prob_and_entropy_per_state(hopper_sds_prior):
+    ckpt = residual.load_checkpoint(hopper_sds_prior)
+    assert "actor_logstd_net" in ckpt["actor"] and ckpt["args"]["state_dependent_std"]
+    rng = np.random.default_rng(0)
+    raw = rng.normal(0, 2, size=(64, 11))
+    actions = rng.normal(0, 1.5, size=(64, 3)).astype(np.float32)
+    log_prob, entropy = residual.Prior(ckpt).log_prob_entropy(raw, actions)
+    np.testing.assert_allclose(log_prob, soft_log_prob(ckpt, raw, actions), rtol=1e-6)  # the trainer's own pipeline
+    agent = soft.agent_from_checkpoint(ckpt)
+    with torch.no_grad():
+        normalizer = residual.Prior(ckpt).normalizer
+        x = torch.from_numpy(normalizer.obs(raw, update=False))
+        std = (agent.actor_logstd + agent.actor_logstd_net(x)).exp()
+        expected = torch.distributions.Normal(torch.zeros_like(std), std).entropy().sum(-1).numpy()
+    np.testing.assert_allclose(entropy, expected, rtol=1e-5)
+    assert entropy.shape == (64,) and np.ptp(entropy) > 0  # one entropy per state
+
+
+@pytest.mark.parametrize("prior_class", ["hopper_prior", "hopper_sds_prior"])
+def test_learner_starts_as_the_prior(tmp_path, prior_class, request):
     # The learner's normaliser starts from the prior's statistics and keeps adapting; a huge count pins it for
-    # the first rollout, so the learner's distribution must equal the prior's at every step of it.
+    # the first rollout, so the learner's distribution must equal the prior's at every step of it. A prior with a
+    # state-dependent std gives the learner its class, std network included.
+    hopper_prior = request.getfixturevalue(prior_class)
     pinned = tmp_path / "pinned.pt"
     ckpt = torch.load(hopper_prior, weights_only=True)
     torch.save(dict(ckpt, obs_rms=dict(ckpt["obs_rms"], count=1e12)), pinned)
@@ -250,16 +276,22 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
 
 
-def ledge_prior(path, logstd, env_id="Ledge-v0"):
+def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False):
     """A hand-made prior for Ledge-v0 (or NarrowLedge-v0): mean action 0 everywhere, std exp(logstd), identity
-    normaliser."""
-    agent = residual.Agent(1, 1)
+    normaliser; with state_dependent_std, a log-std network whose output moves the log-std by up to ~0.5 over
+    the episode."""
+    agent = residual.Agent(1, 1, state_dependent_std)
     torch.nn.init.zeros_(agent.actor_mean[-1].weight)
     torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     agent.actor_logstd.data.fill_(logstd)
+    extra = {}
+    if state_dependent_std:
+        torch.nn.init.normal_(agent.actor_logstd_net[-1].weight, std=0.3, generator=torch.Generator().manual_seed(0))
+        extra = {"actor_logstd_net": agent.actor_logstd_net.state_dict()}
     residual.save_checkpoint(str(path), {
         "format": 1, "algorithm": "hand-made", "env_id": env_id, "obs_shape": [1], "action_shape": [1],
-        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
+        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
+                  **extra},
         "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
         "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
         "obs_rms": {"mean": torch.zeros(1, dtype=torch.float64), "var": torch.ones(1, dtype=torch.float64), "count": 1.0},
@@ -274,23 +306,32 @@ def episode_lengths(rollout):
 
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
 @pytest.mark.parametrize("entropy_term", ["literal", "centred"])
-def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term):
-    """r = r_R + omega' (log pi_prior [+ H_prior]) - alpha_hat (log pi_theta [+ H_theta]); under the prior's own
-    actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived)."""
-    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0)
+@pytest.mark.parametrize("state_dependent_std", [False, True])
+def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term, state_dependent_std):
+    """r = r_R + omega' (log pi_prior [+ H_prior(s)]) - alpha_hat (log pi_theta [+ H_theta(s)]); under the prior's
+    own actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived).
+    With a state-dependent std each step is centred by its own state's entropy."""
+    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=state_dependent_std)
     _, ro = collect(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon",
-                                  prior_path=prior_path, norm_reward=False, omega_prime=0.3, alpha_hat=0.05,
-                                  prior_term=prior_term, entropy_term=entropy_term, total_timesteps=4096, num_steps=4096,
-                                  eval_episodes=0))
-    h = residual.Prior(residual.load_checkpoint(prior_path)).log_prob_entropy(np.zeros((1, 1)), np.zeros((1, 1)))[1]
-    assert h == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
+                                  prior_path=prior_path, norm_reward=False, norm_obs=False, omega_prime=0.3,
+                                  alpha_hat=0.05, prior_term=prior_term, entropy_term=entropy_term, total_timesteps=4096,
+                                  num_steps=4096, eval_episodes=0))
+    agent = residual.agent_from_checkpoint(residual.load_checkpoint(prior_path))
+    with torch.no_grad():  # H(pi_prior(.|s)) of each stored state, in torch (norm_obs is off: obs are raw)
+        x = torch.from_numpy(ro[0]["obs"][:, 0])
+        logstd = agent.actor_logstd + (agent.actor_logstd_net(x) if state_dependent_std else 0.0)
+        h = torch.distributions.Normal(0.0, logstd.exp()).entropy().sum(-1).expand(len(x)).numpy()
+    if state_dependent_std:
+        assert np.ptp(h) > 0.05  # the entropy does change along the episode
+    else:
+        assert h[0] == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
     r, lp, plp = ro[0]["rewards"][:, 0], ro[0]["logprobs"][:, 0], ro[0]["prior_logprobs"][:, 0]
     np.testing.assert_allclose(lp, plp, rtol=1e-5)  # the learner starts as the prior: the actions are the prior's
     prior_term_values = plp + (h if prior_term == "centred" else 0.0)
     expected = 0.3 * prior_term_values - 0.05 * (lp + (h if entropy_term == "centred" else 0.0))
     np.testing.assert_allclose(r, expected, rtol=1e-5, atol=1e-6)  # r_R = 0 here
     stderr = prior_term_values.std() / np.sqrt(len(r))
-    assert abs(prior_term_values.mean() - (0.0 if prior_term == "centred" else -h)) < 4 * stderr
+    assert abs(prior_term_values.mean() - (0.0 if prior_term == "centred" else -h.mean())) < 4 * stderr
 
 
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
