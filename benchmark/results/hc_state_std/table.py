@@ -1,0 +1,91 @@
+"""The fourth hypothesis's tables (README here): Greedy PPO, KL PPO and Residual PPO at omega' 0.0003 / 0.001 /
+0.003 from the state-dependent-std prior (seed 2 of device_priors.sh), seeds 1-3: the 1M-step grid (runs_1M/,
+2-core VM) and the 393k-step one (device2/, the device machine's 16 cores); beside them the same methods from the
+shipped prior (the `customization` preset, seeds 1-3; its frontier point at omega' = 0.001 has seed 1 only).
+Totals on each run's own 10 evaluation episodes and, with --reeval, over 100 (reeval_100.json, written for the runs
+that lack one exactly as benchmark/reevaluate.py does).
+
+    python benchmark/results/hc_state_std/table.py --reeval > benchmark/results/hc_state_std/table.md
+"""
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(ROOT, "benchmark"))
+sys.path.insert(1, ROOT)
+import preset_report  # noqa: E402
+import reevaluate  # noqa: E402
+from presets import PRESETS  # noqa: E402
+
+ENV = "HalfCheetah-v4"
+EPISODES = 100
+METHODS = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.001)", "res0.0003": "Residual PPO, omega' = 0.0003",
+           "res0.001": "Residual PPO, omega' = 0.001", "res0.003": "Residual PPO, omega' = 0.003"}
+
+
+def reeval(run_dir):
+    """The run's 100-episode re-evaluation, computed and saved here if it is missing."""
+    path = preset_report.reeval_path(run_dir, EPISODES)
+    if not os.path.exists(path):
+        reevaluate._run((run_dir, os.path.join(run_dir, "agent.pt"), ENV, EPISODES, None))
+    return json.load(open(path))["eval"]
+
+
+def grid(folder, with_reeval):
+    """{method: [(seed, 10-episode eval, 100-episode eval or None, stochastic eval)]} of one grid's runs."""
+    rows = {}
+    for path in glob.glob(os.path.join(HERE, folder, "*__s*", "*", "summary.json")):
+        method, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
+        s = json.load(open(path))
+        ev100 = reeval(os.path.dirname(path)) if with_reeval else None
+        rows.setdefault(METHODS[method], []).append((int(seed), s["eval"], ev100, s["eval_stochastic"], s["global_step"]))
+    return {m: sorted(r, key=lambda x: x[0]) for m, r in rows.items()}
+
+
+def shipped_prior_rows():
+    labels = {"Greedy PPO": "Greedy PPO", "KL PPO": "KL PPO (beta = 0.0003)",
+              "Residual PPO": "Residual PPO, omega' = 0.0003 (default)", "omega'=0.001": "Residual PPO, omega' = 0.001"}
+    custom = preset_report.load(os.path.join(ROOT, "benchmark", "results", "customization"), PRESETS["customization"]())
+    rows = {}
+    for j, s in custom.items():
+        if j.env_id == ENV and j.label in labels and j.seed in (1, 2, 3):
+            rows.setdefault(labels[j.label], []).append((j.seed, preset_report.task_eval(j, s),
+                                                         preset_report.reeval(EPISODES)(j, s), s.get("eval_stochastic"),
+                                                         s["global_step"]))
+    return {m: sorted(r, key=lambda x: x[0]) for m, r in rows.items()}
+
+
+def table(title, rows, order):
+    print(f"\n**{title}**\n")
+    print("| method | steps | seeds | basic | add-on | total, 10 episodes (per seed) | total, 10 episodes | "
+          "total, 100 episodes | metric | total, stochastic |")
+    print("| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+    for m in [m for m in order if m in rows]:
+        r = rows[m]
+        ev = lambda k: np.mean([x[1][k] for x in r])  # noqa: E731
+        tot = [x[1]["total_return_mean"] for x in r]
+        t100 = [x[2]["total_return_mean"] for x in r if x[2]]
+        sto = [x[3]["total_return_mean"] for x in r if x[3]]
+        print(f"| {m} | {r[0][4]:,} | {', '.join(str(x[0]) for x in r)} | {ev('basic_return_mean'):.0f} | "
+              f"{ev('addon_return_mean'):.0f} | {' / '.join(f'{t:.0f}' for t in tot)} | "
+              f"{np.mean(tot):.0f} ± {np.std(tot):.0f} | "
+              f"{(f'{np.mean(t100):.0f} ± {np.std(t100):.0f}' if len(t100) == len(r) else 'n/a')} | "
+              f"{ev('addon_metric_mean'):.3f} | {(f'{np.mean(sto):.0f}' if sto else 'n/a')} |")
+
+
+def main():
+    with_reeval = "--reeval" in sys.argv
+    order = list(METHODS.values())
+    table("The state-dependent-std prior (seed 2), 1M steps (2-core VM)", grid("runs_1M", with_reeval), order)
+    table("The state-dependent-std prior (seed 2), 393k steps (device machine)", grid("device2", with_reeval), order)
+    table("The shipped prior (fixed std), 1M steps (the `customization` preset)", shipped_prior_rows(),
+          ["Greedy PPO", "KL PPO (beta = 0.0003)", "Residual PPO, omega' = 0.0003 (default)", "Residual PPO, omega' = 0.001"])
+
+
+if __name__ == "__main__":
+    main()
