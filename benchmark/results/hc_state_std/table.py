@@ -1,7 +1,8 @@
 """The fourth hypothesis's tables (README here): Greedy PPO, KL PPO and Residual PPO at omega' 0.0003 / 0.001 /
 0.003 from the state-dependent-std prior (seed 2 of device_priors.sh), seeds 1-3: the 1M-step grid (runs_1M/,
 2-core VM) and the 393k-step one (device2/, the device machine's 16 cores); beside them the same methods from the
-shipped prior (the `customization` preset, seeds 1-3; its frontier point at omega' = 0.001 has seed 1 only).
+shipped prior (the `customization` preset, seeds 1-3; its frontier point at omega' = 0.001 has seed 1 only) and,
+for the budget measurement, from the shipped prior at 393k steps (runs_393k_shipped/).
 Totals on each run's own 10 evaluation episodes and, with --reeval, over 100 (reeval_100.json, written for the runs
 that lack one exactly as benchmark/reevaluate.py does).
 
@@ -26,6 +27,7 @@ ENV = "HalfCheetah-v4"
 EPISODES = 100
 METHODS = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.001)", "res0.0003": "Residual PPO, omega' = 0.0003",
            "res0.001": "Residual PPO, omega' = 0.001", "res0.003": "Residual PPO, omega' = 0.003"}
+SHIPPED = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.0003)", "residual": "Residual PPO, omega' = 0.0003 (default)"}
 
 
 def reeval(run_dir):
@@ -36,14 +38,14 @@ def reeval(run_dir):
     return json.load(open(path))["eval"]
 
 
-def grid(folder, with_reeval):
-    """{method: [(seed, 10-episode eval, 100-episode eval or None, stochastic eval)]} of one grid's runs."""
+def grid(folder, with_reeval, names=METHODS):
+    """{method: [(seed, 10-episode eval, 100-episode eval or None, stochastic eval, steps)]} of one grid's runs."""
     rows = {}
     for path in glob.glob(os.path.join(HERE, folder, "*__s*", "*", "summary.json")):
         method, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
         s = json.load(open(path))
         ev100 = reeval(os.path.dirname(path)) if with_reeval else None
-        rows.setdefault(METHODS[method], []).append((int(seed), s["eval"], ev100, s["eval_stochastic"], s["global_step"]))
+        rows.setdefault(names[method], []).append((int(seed), s["eval"], ev100, s["eval_stochastic"], s["global_step"]))
     return {m: sorted(r, key=lambda x: x[0]) for m, r in rows.items()}
 
 
@@ -67,15 +69,15 @@ def table(title, rows, order):
     print("| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
     for m in [m for m in order if m in rows]:
         r = rows[m]
-        ev = lambda k: np.mean([x[1][k] for x in r])  # noqa: E731
+        ev = {k: np.mean([x[1][k] for x in r]) for k in ("basic_return_mean", "addon_return_mean", "addon_metric_mean")}
         tot = [x[1]["total_return_mean"] for x in r]
         t100 = [x[2]["total_return_mean"] for x in r if x[2]]
         sto = [x[3]["total_return_mean"] for x in r if x[3]]
-        print(f"| {m} | {r[0][4]:,} | {', '.join(str(x[0]) for x in r)} | {ev('basic_return_mean'):.0f} | "
-              f"{ev('addon_return_mean'):.0f} | {' / '.join(f'{t:.0f}' for t in tot)} | "
+        print(f"| {m} | {r[0][4]:,} | {', '.join(str(x[0]) for x in r)} | {ev['basic_return_mean']:.0f} | "
+              f"{ev['addon_return_mean']:.0f} | {' / '.join(f'{t:.0f}' for t in tot)} | "
               f"{np.mean(tot):.0f} ± {np.std(tot):.0f} | "
               f"{(f'{np.mean(t100):.0f} ± {np.std(t100):.0f}' if len(t100) == len(r) else 'n/a')} | "
-              f"{ev('addon_metric_mean'):.3f} | {(f'{np.mean(sto):.0f}' if sto else 'n/a')} |")
+              f"{ev['addon_metric_mean']:.3f} | {(f'{np.mean(sto):.0f}' if sto else 'n/a')} |")
 
 
 def main():
@@ -83,8 +85,10 @@ def main():
     order = list(METHODS.values())
     table("The state-dependent-std prior (seed 2), 1M steps (2-core VM)", grid("runs_1M", with_reeval), order)
     table("The state-dependent-std prior (seed 2), 393k steps (device machine)", grid("device2", with_reeval), order)
-    table("The shipped prior (fixed std), 1M steps (the `customization` preset)", shipped_prior_rows(),
-          ["Greedy PPO", "KL PPO (beta = 0.0003)", "Residual PPO, omega' = 0.0003 (default)", "Residual PPO, omega' = 0.001"])
+    shipped = ["Greedy PPO", "KL PPO (beta = 0.0003)", "Residual PPO, omega' = 0.0003 (default)", "Residual PPO, omega' = 0.001"]
+    table("The shipped prior (fixed std), 1M steps (the `customization` preset)", shipped_prior_rows(), shipped)
+    table("The shipped prior (fixed std), 393k steps (2-core VM; the budget measurement)",
+          grid("runs_393k_shipped", with_reeval, SHIPPED), shipped)
 
 
 if __name__ == "__main__":
