@@ -1,5 +1,6 @@
 """The fourth hypothesis's tables (README here): Greedy PPO, KL PPO and Residual PPO at omega' 0.0003 / 0.001 /
-0.003 from the state-dependent-std prior (seed 2 of device_priors.sh), seeds 1-3: the 1M-step grid (runs_1M/,
+0.003 from the state-dependent-std prior (seed 2 of device_priors.sh), seeds 1-3, and at 0.001 with one of the two
+terms literal (the fifth hypothesis): the 1M-step grid (runs_1M/,
 2-core VM) and the 393k-step one (device2/, the device machine's 16 cores); beside them the same methods from the
 shipped prior (the `customization` preset, seeds 1-3; its frontier point at omega' = 0.001 has seed 1 only) and,
 for the budget measurement, from the shipped prior at 393k steps (runs_393k_shipped/).
@@ -26,7 +27,9 @@ from presets import PRESETS  # noqa: E402
 ENV = "HalfCheetah-v4"
 EPISODES = 100
 METHODS = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.001)", "res0.0003": "Residual PPO, omega' = 0.0003",
-           "res0.001": "Residual PPO, omega' = 0.001", "res0.003": "Residual PPO, omega' = 0.003"}
+           "res0.001": "Residual PPO, omega' = 0.001", "res0.003": "Residual PPO, omega' = 0.003",
+           "res0.001_litprior": "Residual PPO, omega' = 0.001, literal prior term",
+           "res0.001_litent": "Residual PPO, omega' = 0.001, literal learner's term"}
 SHIPPED = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.0003)", "residual": "Residual PPO, omega' = 0.0003 (default)"}
 
 
