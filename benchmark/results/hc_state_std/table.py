@@ -29,7 +29,9 @@ EPISODES = 100
 METHODS = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.001)", "res0.0003": "Residual PPO, omega' = 0.0003",
            "res0.001": "Residual PPO, omega' = 0.001", "res0.003": "Residual PPO, omega' = 0.003",
            "res0.001_litprior": "Residual PPO, omega' = 0.001, literal prior term",
-           "res0.001_litent": "Residual PPO, omega' = 0.001, literal learner's term"}
+           "res0.001_litent": "Residual PPO, omega' = 0.001, literal learner's term",
+           "lit0.0003": "Residual PPO, omega' = 0.0003, both terms literal",
+           "lit0.003": "Residual PPO, omega' = 0.003, both terms literal"}
 SHIPPED = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.0003)", "residual": "Residual PPO, omega' = 0.0003 (default)"}
 
 
