@@ -438,13 +438,17 @@ class Prior:
         self.basic_return_scale = ckpt.get("basic_return_scale")  # written by prior_train.py's measurement
         # frozen, so built once: in numpy the prior costs each step about what the actor's numpy forward does
         self.policy = numpy_policy(self.agent)
+        # H(pi_prior(.|s)): with a state-independent std one number for every s, computed once here
+        logstd = self.agent.actor_logstd.detach()
+        self.entropy = float(gaussian_entropy(logstd)) if self.agent.actor_logstd_net is None else None
 
     def log_prob_entropy(self, raw_obs, action):
         """log pi_prior(action|obs) per row (gaussian_log_prob in numpy) and H(pi_prior(.|obs)) (one number for
         every row unless the prior's std is state-dependent); `action` is the unclipped sample."""
         mean, logstd = self.policy(self.normalizer.obs(raw_obs, update=False))
         z = (action - mean) / np.exp(logstd)
-        return -0.5 * (z**2).sum(-1) - logstd.sum(-1) - mean.shape[-1] * LOG_SQRT_2PI, gaussian_entropy(logstd)
+        entropy = gaussian_entropy(logstd) if self.entropy is None else self.entropy
+        return -0.5 * (z**2).sum(-1) - logstd.sum(-1) - mean.shape[-1] * LOG_SQRT_2PI, entropy
 
     def log_prob(self, raw_obs, action):
         return self.log_prob_entropy(raw_obs, action)[0]
