@@ -80,15 +80,14 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     obs, _ = env.reset(seed=seed)
     ret = 0.0
     for t in range(steps):
-        x = torch.from_numpy(prior.normalizer.obs(np.asarray(obs, dtype=np.float64).reshape(1, -1), update=False))
-        mean, logstd = prior.agent.actor_mean(x)[0].numpy(), prior.agent.actor_logstd[0].numpy()
-        if prior.agent.actor_logstd_net is not None:
-            logstd = logstd + prior.agent.actor_logstd_net(x)[0].numpy()
+        x = prior.normalizer.obs(np.asarray(obs, dtype=np.float64).reshape(1, -1), update=False)
+        mean, logstd = prior.policy(x)  # the std is the same in every state, or the state's own
+        mean, logstd = mean[0], np.broadcast_to(logstd, mean.shape)[0]
         z = rng.standard_normal(mean.shape)
         obs, rewards[t], terminated, truncated, _ = env.step(np.clip(mean + np.exp(logstd) * z, low, high))
         # log pi + H = -z^2/2 + d/2 whatever the std, so the regressor is a function of z alone
-        xs[t], values[t], ends[t] = -0.5 * (z**2).sum() + 0.5 * z.size, critic(x).item(), terminated or truncated
-        entropies[t] = residual.gaussian_entropy(logstd)
+        xs[t], ends[t] = -0.5 * (z**2).sum() + 0.5 * z.size, terminated or truncated
+        values[t], entropies[t] = critic(torch.from_numpy(x)).item(), residual.gaussian_entropy(logstd)
         ret = ret * gamma + rewards[t]
         rms.update(np.array([ret]))
         if ends[t]:
