@@ -684,9 +684,11 @@ def train(args, inspect=None):
                     raw_obs[i] = np.asarray(o).reshape(-1)
                 # Residual Policy Gradient: SPG on the augmented reward r_R + omega' log pi_prior - alpha_hat log pi_theta,
                 # the log-prob terms added after normalisation (so omega' and alpha_hat are in normalised units).
-                # Centred terms add the entropy back: a per-step constant that would otherwise pay (or charge)
-                # for every step survived, which matters wherever episodes can end early (README, "Where episodes
-                # can end early"). r_R is put on the prior's basic-reward scale by default (README, "Choosing omega'").
+                # Centred terms add the entropy back: with a state-independent std a per-step constant that would
+                # otherwise pay (or charge) for every step survived, which matters wherever episodes can end early
+                # (README, "Where episodes can end early"); with a state-dependent std it varies with the state
+                # (README, --state-dependent-std). r_R is put on the prior's basic-reward scale by default (README,
+                # "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
                 prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s))
