@@ -52,6 +52,16 @@ def _run(item):
     return run_dir, result["eval"]["total_return_mean"], result["eval"]["length_mean"]
 
 
+def cached(run_dir, env_id, episodes=100):
+    """A Residual PPO run's re-evaluation (its `eval` dict), computed from its agent.pt and saved beside it if it is
+    missing, exactly as `main` does: for result scripts that re-evaluate runs outside a preset."""
+    path = preset_report.reeval_path(run_dir, episodes)
+    if not os.path.exists(path):
+        _run((run_dir, os.path.join(run_dir, "agent.pt"), env_id, episodes, None))
+    with open(path) as f:
+        return json.load(f)["eval"]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", required=True, choices=sorted(PRESETS))

@@ -369,6 +369,21 @@ def test_rule_6_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_pa
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])
 
 
+def test_cached_reevaluation_of_a_run_outside_a_preset_is_computed_once(tmp_path):
+    import shutil
+
+    import reevaluate
+
+    # a run folder holding the shipped Hopper prior as its agent: re-evaluated on first use, read back after
+    shutil.copy(os.path.join(ROOT, "priors", "Hopper-v4.pt"), tmp_path / "agent.pt")
+    first = reevaluate.cached(str(tmp_path), "Hopper-v4", episodes=2)
+    path = tmp_path / "reeval_2.json"
+    mtime = os.path.getmtime(path)
+    assert first["episodes"] == 2 and reevaluate.cached(str(tmp_path), "Hopper-v4", episodes=2) == first
+    assert os.path.getmtime(path) == mtime  # not evaluated again
+    assert first == reevaluate.evaluate_checkpoint(str(tmp_path / "agent.pt"), "Hopper-v4", 2)  # main's own evaluation
+
+
 def test_reevaluation_covers_full_policies_and_the_report_tables_it(tmp_path, capsys):
     import shutil
 

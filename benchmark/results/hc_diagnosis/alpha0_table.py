@@ -24,10 +24,7 @@ EPISODES = 100
 
 def reeval(run_dir):
     """The run's 100-episode re-evaluation, computed and saved here if it is missing."""
-    path = preset_report.reeval_path(run_dir, EPISODES)
-    if not os.path.exists(path):
-        reevaluate._run((run_dir, os.path.join(run_dir, "agent.pt"), ENV, EPISODES, None))
-    return json.load(open(path))["eval"]
+    return reevaluate.cached(run_dir, ENV, EPISODES)
 
 
 def main():
