@@ -12,6 +12,7 @@ deterministic evaluation (mean action, frozen normaliser) over `--episodes` epis
 """
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -83,7 +84,9 @@ def main(argv=None):
         print(f"{len(missing)} finished runs saved no checkpoint and are left out (first: {missing[0]})", file=sys.stderr)
         todo = [t for t in todo if t[1] not in missing]
     print(f"{len(runs)} finished runs under {out}, {len(todo)} to re-evaluate over {args.episodes} episodes")
-    with ProcessPoolExecutor(args.workers) as pool:
+    # spawned, not forked: a fork of a process whose torch has started its thread pool (a caller that evaluated
+    # in-process first, as `cached` does) can hang in the child
+    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         envs = sorted({env for _, _, env in todo})
         paths = [os.path.join(ROOT, "priors", f"{env}.pt") for env in envs]
         priors = dict(zip(envs, pool.map(evaluate_checkpoint, paths, envs, [args.episodes] * len(envs)), strict=True))
