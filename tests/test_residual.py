@@ -91,12 +91,12 @@ def test_state_dependent_prior_log_prob_and_entropy_per_state(hopper_sds_prior):
     rng = np.random.default_rng(0)
     raw = rng.normal(0, 2, size=(64, 11))
     actions = rng.normal(0, 1.5, size=(64, 3)).astype(np.float32)
-    log_prob, entropy = residual.Prior(ckpt).log_prob_entropy(raw, actions)
+    prior = residual.Prior(ckpt)
+    log_prob, entropy = prior.log_prob_entropy(raw, actions)
     np.testing.assert_allclose(log_prob, soft_log_prob(ckpt, raw, actions), rtol=1e-6)  # the trainer's own pipeline
     agent = soft.agent_from_checkpoint(ckpt)
     with torch.no_grad():
-        normalizer = residual.Prior(ckpt).normalizer
-        x = torch.from_numpy(normalizer.obs(raw, update=False))
+        x = torch.from_numpy(prior.normalizer.obs(raw, update=False))
         std = (agent.actor_logstd + agent.actor_logstd_net(x)).exp()
         expected = torch.distributions.Normal(torch.zeros_like(std), std).entropy().sum(-1).numpy()
     np.testing.assert_allclose(entropy, expected, rtol=1e-5)
