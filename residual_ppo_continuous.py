@@ -106,6 +106,12 @@ class Args:
     log-prob terms literal: its mean, -kl_coef * KL, is already zero at the prior)"""
     init_from_prior: bool = True
     """start the actor and the observation normaliser from the prior (the critic always starts from scratch)"""
+    prior_warmup_steps: int = 0
+    """RQL's warm start (0: off): over the first this-many steps the prior term's weight is
+    max(omega', warmup_omega_prime * (1 - step / prior_warmup_steps)), a stronger pull toward the prior while the
+    critic, which starts from scratch, learns"""
+    warmup_omega_prime: float = 0.03
+    """the prior term's weight at step 0 under --prior-warmup-steps (0.03: rule 1's tie, which held every prior)"""
     vf_coef: float = 0.5
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
@@ -152,6 +158,8 @@ def check_args(args):
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
     if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
         raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
+    if args.prior_warmup_steps < 0:
+        raise UserError(f"--prior-warmup-steps must be >= 0, got {args.prior_warmup_steps}")
     args.batch_size = args.num_envs * args.num_steps
     if args.batch_size % args.num_minibatches:
         raise UserError(f"--num-minibatches {args.num_minibatches} does not divide the batch "
@@ -168,8 +176,8 @@ def check_args(args):
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
         args.prior_term = args.entropy_term = "literal"
-    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef", "max_grad_norm",
-                 "clip_obs", "clip_reward"):
+    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "warmup_omega_prime", "vf_coef",
+                 "max_grad_norm", "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
     if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
@@ -644,6 +652,9 @@ def train(args, inspect=None):
         if args.anneal_lr:
             frac = 1.0 - (iteration - 1.0) / args.num_iterations
             optimizer.lr = frac * args.learning_rate
+        # RQL's warm start: the prior term's weight decays linearly from warmup_omega_prime, never below omega'
+        warm = args.warmup_omega_prime * (1.0 - global_step / args.prior_warmup_steps) if args.prior_warmup_steps else 0.0
+        omega_prime = max(args.omega_prime, warm)
 
         with torch.inference_mode():
             policy = numpy_policy(agent)
@@ -693,7 +704,7 @@ def train(args, inspect=None):
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
                 prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s))
                 entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
-                rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset)
+                rewards[step] = (addon + omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):

@@ -142,6 +142,20 @@ def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_p
         np.testing.assert_allclose(a["rewards"][:, 0], expected, rtol=1e-5, atol=1e-5)
 
 
+def test_prior_warmup_decays_the_prior_terms_weight_to_omega_prime(tmp_path, counter_prior):
+    """--prior-warmup-steps N: the weight is max(omega', W (1 - step / N)) at each rollout's first step."""
+    _, ro = collect(residual_args(tmp_path, env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon",
+                                  prior_path=counter_prior, norm_reward=False, norm_obs=False, init_from_prior=False,
+                                  eval_episodes=0, addon_scale="running", omega_prime=0.1, alpha_hat=0.0,
+                                  prior_term="literal", total_timesteps=2048, num_steps=512, prior_warmup_steps=1024,
+                                  warmup_omega_prime=0.5))
+    weights = []
+    for r in ro:
+        addon = 0.5 * (r["obs"][:, 0, 0].astype(np.float64) + 1)
+        weights.append(np.median((r["rewards"][:, 0] - addon) / r["prior_logprobs"][:, 0]))
+    np.testing.assert_allclose(weights, [0.5, 0.25, 0.1, 0.1], rtol=1e-4)
+
+
 @pytest.mark.parametrize("addon_scale", ["running", "prior"])
 def test_greedy_ppo_reward_is_the_addon_reward_alone(tmp_path, counter_prior, addon_scale):
     """With norm_reward off, "running" leaves r_R raw; "prior" divides it by the prior's measured basic-return std."""
