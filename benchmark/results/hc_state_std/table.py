@@ -51,13 +51,16 @@ def grid(folder, with_reeval, names=METHODS):
     return {m: sorted(r, key=lambda x: x[0]) for m, r in rows.items()}
 
 
-def shipped_prior_rows():
-    labels = {"Greedy PPO": "Greedy PPO", "KL PPO": "KL PPO (beta = 0.0003)",
-              "Residual PPO": "Residual PPO, omega' = 0.0003 (default)", "omega'=0.001": "Residual PPO, omega' = 0.001"}
+SHIPPED_LABELS = {"Greedy PPO": "Greedy PPO", "KL PPO": "KL PPO (beta = 0.0003)",
+                  "Residual PPO": "Residual PPO, omega' = 0.0003 (default)", "omega'=0.001": "Residual PPO, omega' = 0.001"}
+
+
+def shipped_prior_rows(env_id=ENV, labels=SHIPPED_LABELS):
+    """The `customization` preset's runs of `env_id`, seeds 1-3, whose row label is a key of `labels`."""
     custom = preset_report.load(os.path.join(ROOT, "benchmark", "results", "customization"), PRESETS["customization"]())
     rows = {}
     for j, s in custom.items():
-        if j.env_id == ENV and j.label in labels and j.seed in (1, 2, 3):
+        if j.env_id == env_id and j.label in labels and j.seed in (1, 2, 3):
             rows.setdefault(labels[j.label], []).append((j.seed, preset_report.task_eval(j, s),
                                                          preset_report.reeval(EPISODES)(j, s), s.get("eval_stochastic"),
                                                          s["global_step"]))
