@@ -196,7 +196,7 @@ def test_end_to_end_residual_run(tmp_path, hopper_prior):
     tags = EventAccumulator(str(run_dir)).Reload().Tags()["scalars"]
     for tag in ("charts/episodic_basic_return", "charts/episodic_addon_return", "charts/episodic_total_return",
                 "charts/episodic_addon_metric", "charts/mean_prior_logprob", "charts/mean_logprob",
-                "charts/kl_to_prior", "eval/total_return", "eval/addon_metric"):
+                "charts/kl_to_prior", "charts/omega_prime", "eval/total_return", "eval/addon_metric"):
         assert tag in tags, tag
 
 
