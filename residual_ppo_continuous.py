@@ -791,6 +791,7 @@ def train(args, inspect=None):
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
 
         writer.add_scalar("charts/learning_rate", optimizer.lr, global_step)
+        writer.add_scalar("charts/omega_prime", omega_prime, global_step)  # the prior term's weight (warm start)
         writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
         writer.add_scalar("losses/policy_loss", pg_loss.item(), global_step)
         writer.add_scalar("losses/entropy", entropy.item(), global_step)
