@@ -1,7 +1,7 @@
 """The tables of this folder's README: HalfCheetah at 2M steps (runs_2M/), RQL's warm start (runs_warm/), the default
-and Greedy PPO on this VM (runs_1M/) and rule 7's omega' = 0.001 (runs_rule7/), beside the same commands at the
-default 1M steps on the earlier VM (the `customization` preset, seeds 1-3). Totals on each run's own 10
-evaluation episodes and over 100 (reeval_100.json beside each run, computed here where missing, as
+and Greedy PPO on this VM (runs_1M/), rule 7's omega' = 0.001 and KL PPO at beta = 0.001 (runs_rule7/), beside the
+same commands at the default 1M steps on the earlier VM (the `customization` preset, seeds 1-3). Totals on each run's
+own 10 evaluation episodes and over 100 (reeval_100.json beside each run, computed here where missing, as
 benchmark/reevaluate.py does). The row printer is hc_state_std/table.py's.
 
     python benchmark/results/hc_budget/table.py > benchmark/results/hc_budget/table.md
@@ -46,8 +46,8 @@ def main():
             **runs("runs_warm", lambda name, seed: "Residual PPO (default) + warm start, 1M, this VM"),
             **runs("runs_1M", lambda name, seed: {"residual": "Residual PPO (default), 1M, this VM",
                                                   "greedy": "Greedy PPO, 1M, this VM"}[name]),
-            **runs("runs_rule7", lambda name, seed: "Residual PPO, omega' = 0.001 (rule 7), 1M, this VM, seeds "
-                   + ("1-3" if seed <= 3 else "6-7"))}
+            **runs("runs_rule7", lambda name, seed: "KL PPO, beta = 0.001, 1M, this VM" if name.startswith("kl") else
+                   "Residual PPO, omega' = 0.001 (rule 7), 1M, this VM, seeds " + ("1-3" if seed <= 3 else "6-7"))}
     for env_id in ("HalfCheetah-v4", "Walker2d-v4", "Ant-v4"):
         rows = {label: r for (e, label), r in here.items() if e == env_id}
         if not rows:
