@@ -2,22 +2,14 @@
 and Greedy PPO on this VM (runs_1M/), rule 7's omega' = 0.001 and KL PPO at beta = 0.001 (runs_rule7/), beside the
 same commands at the default 1M steps on the earlier VM (the `customization` preset, seeds 1-3). Totals on each run's
 own 10 evaluation episodes and over 100 (reeval_100.json beside each run, computed here where missing, as
-benchmark/reevaluate.py does). The row printer is hc_state_std/table.py's.
+benchmark/reevaluate.py does). The run reader and the row printer are hc_state_std/table.py's.
 
     python benchmark/results/hc_budget/table.py > benchmark/results/hc_budget/table.md
 """
-import glob
 import importlib.util
-import json
 import os
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-sys.path.insert(0, os.path.join(ROOT, "benchmark"))
-sys.path.insert(1, ROOT)
-import reevaluate  # noqa: E402
-
 _spec = importlib.util.spec_from_file_location("hc_state_std_table", os.path.join(HERE, "..", "hc_state_std", "table.py"))
 hc_table = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(hc_table)
@@ -27,17 +19,7 @@ DEFAULTS = {"Greedy PPO": "Greedy PPO, 1M, earlier VM", "KL PPO": "KL PPO, 1M, e
 
 
 def runs(folder, label):
-    """{(env_id, label(NAME, SEED)): [(seed, 10-episode eval, 100-episode eval, stochastic eval, steps)]} of one
-    folder's runs, named NAME__sSEED (the env id is read from each run's summary)."""
-    rows = {}
-    for path in sorted(glob.glob(os.path.join(HERE, folder, "*__s*", "*", "summary.json"))):
-        name, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
-        s = json.load(open(path))
-        env_id = s["args"]["env_id"]
-        ev100 = reevaluate.cached(os.path.dirname(path), env_id, 100)
-        rows.setdefault((env_id, label(name, int(seed))), []).append((int(seed), s["eval"], ev100, s["eval_stochastic"],
-                                                           s["global_step"]))
-    return rows
+    return hc_table.runs_by_env(os.path.join(HERE, folder), True, label)
 
 
 def main():

@@ -35,20 +35,24 @@ METHODS = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.001)", "res0.0003": "
 SHIPPED = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.0003)", "residual": "Residual PPO, omega' = 0.0003 (default)"}
 
 
-def reeval(run_dir):
-    """The run's 100-episode re-evaluation, computed and saved here if it is missing."""
-    return reevaluate.cached(run_dir, ENV, EPISODES)
+def runs_by_env(folder, with_reeval, label):
+    """{(env_id, label(NAME, SEED)): [(seed, 10-episode eval, 100-episode eval or None, stochastic eval, steps)]} of
+    the runs NAME__sSEED in `folder` (relative to this one, or absolute); the env id is read from each run's summary,
+    and the 100-episode re-evaluation is computed and saved where it is missing."""
+    rows = {}
+    for path in glob.glob(os.path.join(HERE, folder, "*__s*", "*", "summary.json")):
+        name, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
+        s = json.load(open(path))
+        env_id = s["args"]["env_id"]
+        ev100 = reevaluate.cached(os.path.dirname(path), env_id, EPISODES) if with_reeval else None
+        rows.setdefault((env_id, label(name, int(seed))), []).append(
+            (int(seed), s["eval"], ev100, s["eval_stochastic"], s["global_step"]))
+    return {key: sorted(r, key=lambda x: x[0]) for key, r in rows.items()}
 
 
 def grid(folder, with_reeval, names=METHODS):
     """{method: [(seed, 10-episode eval, 100-episode eval or None, stochastic eval, steps)]} of one grid's runs."""
-    rows = {}
-    for path in glob.glob(os.path.join(HERE, folder, "*__s*", "*", "summary.json")):
-        method, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
-        s = json.load(open(path))
-        ev100 = reeval(os.path.dirname(path)) if with_reeval else None
-        rows.setdefault(names[method], []).append((int(seed), s["eval"], ev100, s["eval_stochastic"], s["global_step"]))
-    return {m: sorted(r, key=lambda x: x[0]) for m, r in rows.items()}
+    return {method: r for (_, method), r in runs_by_env(folder, with_reeval, lambda name, seed: names[name]).items()}
 
 
 SHIPPED_LABELS = {"Greedy PPO": "Greedy PPO", "KL PPO": "KL PPO (beta = 0.0003)",
