@@ -1,4 +1,4 @@
-"""omega' for each prior by validation (README, "Choosing omega'", rules 2 to 5), from a calibration preset's runs.
+"""omega' for each prior by validation (README, "Choosing omega'", rules 2 to 7), from a calibration preset's runs.
 
     python benchmark/run.py --preset calibration_1m --workers 16   # rule 3: 32 runs of 1M steps, resumable
     python benchmark/calibrate_omega.py --preset calibration_1m     # the table and the choice per env
@@ -11,7 +11,10 @@ folder) and reads those runs together with rule 3's. Rule 5 (`--preset calibrati
 the length criterion confirmed on validation seeds 6-7 (preset `calibration_confirm`): the best-ranked value that
 keeps the length there too is chosen; the new seeds can strike a value, never promote one. Rule 6 (`--confirm
 --episodes 100`) is rule 5 with every run judged on benchmark/reevaluate.py's 100-episode re-evaluation of its
-saved checkpoint (the prior re-evaluated on the same episodes) instead of the run's own 10 episodes.
+saved checkpoint (the prior re-evaluated on the same episodes) instead of the run's own 10 episodes. Rule 7
+(`--confirm --episodes 100 --at-least-alpha-hat`) is rule 6 with the ladder restricted to omega' >= alpha_hat (the
+runs' learner temperature): the prior's power omega'/alpha_hat in the soft-optimal policy is then at least 1, so the
+objective never asks for a policy wider than the prior; values below it are shown, never chosen nor asked for.
 
 The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
 evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
@@ -48,11 +51,12 @@ def choose(runs):
     return ranked[0], f"highest mean total return of the omega' that kept the episode length ({len(ranked)} of {len(runs)})"
 
 
-def unmeasured_neighbour(choice, runs, seeds):
-    """Rule 4: the ladder neighbour of `choice` that has not run on every validation seed (lower first), or None."""
+def unmeasured_neighbour(choice, runs, seeds, floor=0.0):
+    """Rule 4: the ladder neighbour of `choice` that has not run on every validation seed (lower first), or None.
+    Rule 7 passes alpha_hat as `floor`: a neighbour below it is not a candidate, so it is never asked for."""
     i = OMEGA_LADDER.index(choice)
     for j in (i - 1, i + 1):
-        if 0 <= j < len(OMEGA_LADDER) and len(runs.get(OMEGA_LADDER[j], [])) < seeds:
+        if 0 <= j < len(OMEGA_LADDER) and OMEGA_LADDER[j] >= floor and len(runs.get(OMEGA_LADDER[j], [])) < seeds:
             return OMEGA_LADDER[j]
     return None
 
@@ -80,10 +84,10 @@ def confirm(runs, confirmations, seeds):
     return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
 
 
-def collect(*sources, episodes=None):
+def collect(*sources, episodes=None, alpha_hats=None):
     """{env: {omega': [(prior length, length, total)]}} from the finished runs of each (folder, preset name): their own
     evaluations, or with `episodes` (rule 6) the re-evaluation benchmark/reevaluate.py wrote (a run without one is
-    left out, as unfinished)."""
+    left out, as unfinished). `alpha_hats`, if given, gathers {env: {each run's alpha_hat}} for rule 7."""
     found = defaultdict(lambda: defaultdict(list))
     read = preset_report.task_eval if episodes is None else preset_report.reeval(episodes)
     for folder, name in sources:
@@ -93,6 +97,8 @@ def collect(*sources, episodes=None):
                 continue
             found[job.env_id][float(s["args"]["omega_prime"])].append(
                 (before["length_mean"], after["length_mean"], after["total_return_mean"]))
+            if alpha_hats is not None:
+                alpha_hats[job.env_id].add(float(s["args"]["alpha_hat"]))
     return found
 
 
@@ -109,10 +115,14 @@ def main(argv=None):
     p.add_argument("--confirm-out", help="rule 5's results folder (default: benchmark/results/calibration_confirm)")
     p.add_argument("--episodes", type=int, help="rule 6: judge every run on benchmark/reevaluate.py's re-evaluation over "
                    "this many episodes instead of its own 10 (with --confirm)")
+    p.add_argument("--at-least-alpha-hat", action="store_true", help="rule 7: rule 6 choosing only among omega' >= the "
+                   "runs' alpha_hat (the learner no wider than its prior in the soft-optimal view; with --episodes)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
     if args.episodes is not None and not args.confirm:
         sys.exit("error: --episodes is rule 6, which is rule 5 judged on more episodes: use it with --confirm")
+    if args.at_least_alpha_hat and args.episodes is None:
+        sys.exit("error: --at-least-alpha-hat is rule 7, which restricts rule 6: use it with --confirm --episodes N")
     args.extend_edges |= args.confirm  # rule 5 is rule 4 plus the confirmation
     if args.extend_edges and args.preset != "calibration_1m":
         sys.exit(f"error: {'--confirm is rule 5' if args.confirm else '--extend-edges is rule 4'}, which extends rule "
@@ -120,8 +130,9 @@ def main(argv=None):
     out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
     edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
     confirm_out = args.confirm_out or os.path.join(ROOT, "benchmark", "results", "calibration_confirm")
+    alpha_hats = defaultdict(set)
     found = collect((out, args.preset), *([(edge_out, "calibration_edge")] if args.extend_edges else []),
-                    episodes=args.episodes)
+                    episodes=args.episodes, alpha_hats=alpha_hats if args.at_least_alpha_hat else None)
     confirmed = collect((confirm_out, "calibration_confirm"), episodes=args.episodes) if args.confirm else {}
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
@@ -135,13 +146,21 @@ def main(argv=None):
     seeds = len({job.seed for job in jobs})
     choices, incomplete, next_runs, grid_missing = {}, [], [], False
     for env, runs in sorted(found.items()):
+        floor = 0.0
+        if args.at_least_alpha_hat:  # rule 7: the values below alpha_hat stay in the table but are not candidates
+            if len(alpha_hats[env]) != 1:
+                sys.exit(f"error: rule 7 needs one alpha_hat across {env}'s runs, found {sorted(alpha_hats[env])}")
+            floor = alpha_hats[env].pop()
+        candidates = {w: rs for w, rs in runs.items() if w >= floor}
+        if not candidates:
+            sys.exit(f"error: rule 7: no {env} run has omega' >= alpha_hat = {floor:g}")
         if args.confirm:
-            w, why, to_confirm = confirm(runs, confirmed.get(env, {}), seeds)
+            w, why, to_confirm = confirm(candidates, confirmed.get(env, {}), seeds)
             choices[env] = (w, why)
         else:
-            choices[env], to_confirm = choose(runs), None
+            choices[env], to_confirm = choose(candidates), None
         grid_runs = sum(len(rs) for w, rs in runs.items() if w in CALIBRATION_GRID)
-        neighbour = unmeasured_neighbour(choices[env][0], runs, seeds) if args.extend_edges else None
+        neighbour = unmeasured_neighbour(choices[env][0], runs, seeds, floor) if args.extend_edges else None
         if grid_runs < len(expected[env]):
             incomplete.append(env)
             grid_missing = True
@@ -156,7 +175,8 @@ def main(argv=None):
             next_runs.append(f"python benchmark/run.py --preset calibration_confirm --only {env}__omega{to_confirm:g}__"
                              + ("" if args.confirm_out is None else f" --out {confirm_out}"))
         for w, rs in sorted(runs.items()):
-            mark = f"**yes**: {choices[env][1]}" if w == choices[env][0] else ""
+            mark = (f"**yes**: {choices[env][1]}" if w == choices[env][0]
+                    else f"below alpha_hat = {floor:g} (rule 7)" if w < floor else "")
             more = confirmed.get(env, {}).get(w, [])
             seeds67 = (f" {length_ratios(more)}" + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "")
                        + " |") * args.confirm
@@ -179,6 +199,7 @@ def main(argv=None):
             ckpt = residual.load_checkpoint(path)
             flag = " --confirm" if args.confirm else " --extend-edges" if args.extend_edges else ""
             flag += f" --episodes {args.episodes}" if args.episodes else ""
+            flag += " --at-least-alpha-hat" if args.at_least_alpha_hat else ""
             ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}"
                         f"{flag}: {why}")
             residual.save_checkpoint(path, ckpt)

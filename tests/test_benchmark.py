@@ -369,6 +369,47 @@ def test_rule_6_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_pa
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])
 
 
+def test_rule_7_chooses_only_among_omega_at_least_alpha_hat_and_never_asks_for_one_below(tmp_path, capsys):
+    import calibrate_omega
+
+    two = lambda total: [(1000, 1000, total), (1000, 1000, total)]  # noqa: E731
+    assert calibrate_omega.unmeasured_neighbour(0.001, {0.001: two(1.0)}, 2) == 0.0003
+    assert calibrate_omega.unmeasured_neighbour(0.001, {0.001: two(1.0)}, 2, floor=0.001) == 0.003  # not 0.0003
+    assert calibrate_omega.unmeasured_neighbour(0.001, {0.001: two(1.0), 0.003: two(1.0)}, 2, floor=0.001) is None
+
+    # HalfCheetah on fake runs judged on their 2-episode re-evaluations: 0.0003 has the best total but sits below
+    # alpha_hat = 0.001, so rule 6 takes it and rule 7 takes 0.001, confirmed on seeds 6-7
+    totals = {0.0001: 2100.0, 0.0003: 3350.0, 0.001: 3290.0, 0.003: 3220.0, 0.01: 2580.0, 0.03: 2300.0}
+
+    def fake(preset, omega, total, alpha_hat=0.001):
+        for job in presets.PRESETS[preset]().jobs:
+            if job.env_id == "HalfCheetah-v4" and job.label == f"omega'={omega}":
+                fake_run(tmp_path / preset, job, {"args": {"omega_prime": omega, "alpha_hat": alpha_hat}})
+                with open(tmp_path / preset / "runs" / job.id / "run" / "reeval_2.json", "w") as f:
+                    json.dump({"eval": task_eval(total + 100.0, -100.0, 0.01),
+                               "eval_prior": task_eval(5000.0, -2800.0, 0.28)}, f)
+
+    for w, total in totals.items():
+        fake("calibration_1m" if w in presets.CALIBRATION_GRID else "calibration_edge", w, total)
+    for w in (0.0003, 0.001):
+        fake("calibration_confirm", w, 3300.0)
+    rule6 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"), "--confirm", "--episodes", "2",
+             "--edge-out", str(tmp_path / "calibration_edge"), "--confirm-out", str(tmp_path / "calibration_confirm")]
+    calibrate_omega.main(rule6)
+    assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 3350.0 | 1.00, 1.00; 3300.0 | **yes**" in capsys.readouterr().out
+    calibrate_omega.main([*rule6, "--at-least-alpha-hat"])
+    out = capsys.readouterr().out
+    assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 3350.0 | 1.00, 1.00; 3300.0 | below alpha_hat = 0.001 (rule 7) |" in out
+    assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3290.0 | 1.00, 1.00; 3300.0 | **yes**: rank 1" in out
+    assert "next" not in out
+    with pytest.raises(SystemExit, match="--at-least-alpha-hat is rule 7.*--confirm --episodes"):
+        calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"),
+                              "--at-least-alpha-hat"])
+    fake("calibration_edge", 0.1, 2000.0, alpha_hat=0.0)  # a run at another alpha_hat: the floor is ambiguous
+    with pytest.raises(SystemExit, match="one alpha_hat across HalfCheetah-v4's runs, found \\[0.0, 0.001\\]"):
+        calibrate_omega.main([*rule6, "--at-least-alpha-hat"])
+
+
 def test_cached_reevaluation_of_a_run_outside_a_preset_is_computed_once(tmp_path):
     import shutil
 
