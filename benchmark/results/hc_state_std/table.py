@@ -20,9 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "benchmark"))
 sys.path.insert(1, ROOT)
-import preset_report  # noqa: E402
 import reevaluate  # noqa: E402
-from presets import PRESETS  # noqa: E402
 
 ENV = "HalfCheetah-v4"
 EPISODES = 100
@@ -35,12 +33,12 @@ METHODS = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.001)", "res0.0003": "
 SHIPPED = {"greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.0003)", "residual": "Residual PPO, omega' = 0.0003 (default)"}
 
 
-def runs_by_env(folder, with_reeval, label):
+def runs_by_env(folder, with_reeval, label, name="*"):
     """{(env_id, label(NAME, SEED)): [(seed, 10-episode eval, 100-episode eval or None, stochastic eval, steps)]} of
-    the runs NAME__sSEED in `folder` (relative to this one, or absolute); the env id is read from each run's summary,
-    and the 100-episode re-evaluation is computed and saved where it is missing."""
+    the runs NAME__sSEED in `folder` (relative to this one, or absolute; `name` a glob pattern); the env id is read
+    from each run's summary, and the 100-episode re-evaluation is computed and saved where it is missing."""
     rows = {}
-    for path in glob.glob(os.path.join(HERE, folder, "*__s*", "*", "summary.json")):
+    for path in glob.glob(os.path.join(HERE, folder, f"{name}__s*", "*", "summary.json")):
         name, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
         s = json.load(open(path))
         env_id = s["args"]["env_id"]
@@ -55,20 +53,24 @@ def grid(folder, with_reeval, names=METHODS):
     return {method: r for (_, method), r in runs_by_env(folder, with_reeval, lambda name, seed: names[name]).items()}
 
 
-SHIPPED_LABELS = {"Greedy PPO": "Greedy PPO", "KL PPO": "KL PPO (beta = 0.0003)",
-                  "Residual PPO": "Residual PPO, omega' = 0.0003 (default)", "omega'=0.001": "Residual PPO, omega' = 0.001"}
+CUSTOMIZATION = os.path.join(ROOT, "benchmark", "results", "customization")
+# The `customization` preset's HalfCheetah rows as they were under rule 6 (omega' = 0.0003): since rule 7 (0.001) its
+# Residual PPO and KL PPO runs at 0.0003 are in rule6_runs/, and the frontier's 0.001 run is no longer a preset job.
+SHIPPED_LABELS = {"runs/customization__HalfCheetah-v4__Greedy_PPO": "Greedy PPO",
+                  "rule6_runs/customization__HalfCheetah-v4__KL_PPO": "KL PPO (beta = 0.0003)",
+                  "rule6_runs/customization__HalfCheetah-v4__Residual_PPO": "Residual PPO, omega' = 0.0003 (default)",
+                  "runs/omega_sweep__HalfCheetah-v4__omega0.001": "Residual PPO, omega' = 0.001"}
 
 
-def shipped_prior_rows(env_id=ENV, labels=SHIPPED_LABELS):
-    """The `customization` preset's runs of `env_id`, seeds 1-3, whose row label is a key of `labels`."""
-    custom = preset_report.load(os.path.join(ROOT, "benchmark", "results", "customization"), PRESETS["customization"]())
+def shipped_prior_rows(labels=SHIPPED_LABELS):
+    """{label: runs} of the `customization` folder's runs, seeds 1-3, named by `labels`' keys (SUBFOLDER/JOB, the job
+    id without its seed)."""
     rows = {}
-    for j, s in custom.items():
-        if j.env_id == env_id and j.label in labels and j.seed in (1, 2, 3):
-            rows.setdefault(labels[j.label], []).append((j.seed, preset_report.task_eval(j, s),
-                                                         preset_report.reeval(EPISODES)(j, s), s.get("eval_stochastic"),
-                                                         s["global_step"]))
-    return {m: sorted(r, key=lambda x: x[0]) for m, r in rows.items()}
+    for key, label in labels.items():
+        sub, name = key.split("/")
+        for r in runs_by_env(os.path.join(CUSTOMIZATION, sub), True, lambda n, seed: n, name).values():
+            rows[label] = [x for x in r if x[0] in (1, 2, 3)]
+    return rows
 
 
 def table(title, rows, order):
