@@ -1,7 +1,10 @@
 """The seed-1 omega' frontier with the learner's entropy term literal (as it first ran) and centred (the default
 since 752c0a8), side by side: total return and mean episode length per point, on the run's own 10 evaluation
 episodes and over 100 (benchmark/reevaluate.py's reeval_100.json, where it exists). The point at each env's default
-omega' is the customization rows' seed 1 (Residual PPO, and Residual PPO (literal entropy term)).
+omega' is the customization rows' seed 1 (Residual PPO, and Residual PPO (literal entropy term)). It reads the preset
+as it stands: its committed output was written under rule 6 (HalfCheetah's default 0.0003); since rule 7 (0.001) the
+HalfCheetah runs at 0.0003, and the seed-1 frontier runs at 0.001, are in customization/rule6_runs/, so a rerun now
+gives HalfCheetah's rule-7 points (0.001 from the AMD VM, no 0.0003).
 
     python benchmark/results/entropy_term/frontier_compare.py
 """

@@ -1,11 +1,13 @@
 """The third hypothesis's table (README here): HalfCheetah-v4, Residual PPO with alpha_hat = 0 at omega' = 0.0003
-and 0.0001 (runs_alpha0/), against Greedy PPO and the default Residual PPO of the `customization` preset on seeds
-1-3. Totals on each run's own 10 evaluation episodes and over 100 (reeval_100.json; written here for the runs of
-runs_alpha0/ that lack one, exactly as benchmark/reevaluate.py does).
+and 0.0001 (runs_alpha0/), against Greedy PPO and the then default Residual PPO (rule 6's 0.0003; in
+customization/rule6_runs/ since rule 7) of the `customization` preset on seeds 1-3. Totals on each run's own 10
+evaluation episodes and over 100 (reeval_100.json; written here for the runs of runs_alpha0/ that lack one, exactly
+as benchmark/reevaluate.py does).
 
     python benchmark/results/hc_diagnosis/alpha0_table.py
 """
 import glob
+import importlib.util
 import json
 import os
 import sys
@@ -14,9 +16,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "benchmark"))
 sys.path.insert(1, ROOT)
-import preset_report  # noqa: E402
 import reevaluate  # noqa: E402
-from presets import PRESETS  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("hc_state_std_table", os.path.join(HERE, "..", "hc_state_std", "table.py"))
+hc_table = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hc_table)
 
 ENV = "HalfCheetah-v4"
 EPISODES = 100
@@ -33,10 +37,10 @@ def main():
         s = json.load(open(summary_path))
         label = f"Residual PPO, omega' = {s['args']['omega_prime']:g}, alpha_hat = {s['args']['alpha_hat']:g}"
         rows.append((label, s["args"]["seed"], s["eval"], reeval(os.path.dirname(summary_path))))
-    labels = {"Greedy PPO": "Greedy PPO", "Residual PPO": "Residual PPO (default: omega' = 0.0003, alpha_hat = 0.001)"}
-    custom = preset_report.load(os.path.join(ROOT, "benchmark", "results", "customization"), PRESETS["customization"]())
-    rows += [(labels[j.label], j.seed, preset_report.task_eval(j, s), preset_report.reeval(EPISODES)(j, s))
-             for j, s in custom.items() if j.env_id == ENV and j.label in labels and j.seed in (1, 2, 3)]
+    custom = hc_table.shipped_prior_rows({
+        f"runs/customization__{ENV}__Greedy_PPO": "Greedy PPO",
+        f"rule6_runs/customization__{ENV}__Residual_PPO": "Residual PPO (default: omega' = 0.0003, alpha_hat = 0.001)"})
+    rows += [(label, seed, ev, ev100) for label, r in custom.items() for seed, ev, ev100, _, _ in r]
     print("| run | seed | basic | add-on | total, 10 episodes | total, 100 episodes | metric |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, seed, ev, ev100 in sorted(rows, key=lambda r: (r[0], r[1])):

@@ -59,7 +59,7 @@ CUSTOMIZATION = os.path.join(ROOT, "benchmark", "results", "customization")
 SHIPPED_LABELS = {"runs/customization__HalfCheetah-v4__Greedy_PPO": "Greedy PPO",
                   "rule6_runs/customization__HalfCheetah-v4__KL_PPO": "KL PPO (beta = 0.0003)",
                   "rule6_runs/customization__HalfCheetah-v4__Residual_PPO": "Residual PPO, omega' = 0.0003 (default)",
-                  "runs/omega_sweep__HalfCheetah-v4__omega0.001": "Residual PPO, omega' = 0.001"}
+                  "rule6_runs/omega_sweep__HalfCheetah-v4__omega0.001": "Residual PPO, omega' = 0.001"}
 
 
 def shipped_prior_rows(labels=SHIPPED_LABELS):
