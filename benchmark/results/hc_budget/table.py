@@ -31,8 +31,9 @@ def runs(folder, label):
 
 
 def main():
-    here = {**runs("runs_2M", lambda name, seed: {"residual": "Residual PPO (default), 2M, this VM",
-                                                  "greedy": "Greedy PPO, 2M, this VM"}[name]),
+    # runs_2M/residual__s1 ran at rule 6's default (0.0003), residual__s2 at rule 7's (0.001), both as "the default"
+    here = {**runs("runs_2M", lambda name, seed: "Greedy PPO, 2M, this VM" if name == "greedy" else
+                   "Residual PPO (default), 2M, this VM" if seed == 1 else "Residual PPO, omega' = 0.001 (rule 7), 2M, this VM"),
             **runs("runs_warm", lambda name, seed: "Residual PPO (default) + warm start, 1M, this VM"),
             **runs("runs_1M", lambda name, seed: {"residual": "Residual PPO (default), 1M, this VM",
                                                   "greedy": "Greedy PPO, 1M, this VM"}[name]),
