@@ -39,11 +39,11 @@ def runs_by_env(folder, with_reeval, label, name="*"):
     from each run's summary, and the 100-episode re-evaluation is computed and saved where it is missing."""
     rows = {}
     for path in glob.glob(os.path.join(HERE, folder, f"{name}__s*", "*", "summary.json")):
-        name, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
+        run_name, seed = os.path.basename(os.path.dirname(os.path.dirname(path))).rsplit("__s", 1)
         s = json.load(open(path))
         env_id = s["args"]["env_id"]
         ev100 = reevaluate.cached(os.path.dirname(path), env_id, EPISODES) if with_reeval else None
-        rows.setdefault((env_id, label(name, int(seed))), []).append(
+        rows.setdefault((env_id, label(run_name, int(seed))), []).append(
             (int(seed), s["eval"], ev100, s["eval_stochastic"], s["global_step"]))
     return {key: sorted(r, key=lambda x: x[0]) for key, r in rows.items()}
 
