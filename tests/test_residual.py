@@ -293,25 +293,27 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
 
 
-def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False):
+def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False, entropy=None):
     """A hand-made prior for Ledge-v0 (or NarrowLedge-v0): mean action 0 everywhere, std exp(logstd), identity
     normaliser; with state_dependent_std, a log-std network whose output moves the log-std by up to ~0.5 over
-    the episode."""
+    the episode; `entropy`, if given, is recorded as the prior's measured mean entropy."""
     agent = residual.Agent(1, 1, state_dependent_std)
     torch.nn.init.zeros_(agent.actor_mean[-1].weight)
     torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     agent.actor_logstd.data.fill_(logstd)
     extra = {}
+    if entropy is not None:
+        extra["entropy"] = entropy
     if state_dependent_std:
         torch.nn.init.normal_(agent.actor_logstd_net[-1].weight, std=0.3, generator=torch.Generator().manual_seed(0))
-        extra = {"actor_logstd_net": agent.actor_logstd_net.state_dict()}
     residual.save_checkpoint(str(path), {
         "format": 1, "algorithm": "hand-made", "env_id": env_id, "obs_shape": [1], "action_shape": [1],
         "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
-                  **extra},
+                  **({"actor_logstd_net": agent.actor_logstd_net.state_dict()} if state_dependent_std else {})},
         "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
         "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
         "obs_rms": {"mean": torch.zeros(1, dtype=torch.float64), "var": torch.ones(1, dtype=torch.float64), "count": 1.0},
+        **extra,
     })
     return str(path)
 
@@ -321,34 +323,58 @@ def episode_lengths(rollout):
     return np.diff(ends)  # complete episodes only
 
 
-@pytest.mark.parametrize("prior_term", ["literal", "centred"])
-@pytest.mark.parametrize("entropy_term", ["literal", "centred"])
+def ledge_rollout(tmp_path, prior_path, prior_term="literal", entropy_term="literal"):
+    """One 4096-step rollout on Ledge-v0 (no add-on reward, raw rewards and observations), before any update."""
+    return collect(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon",
+                                 prior_path=prior_path, norm_reward=False, norm_obs=False, omega_prime=0.3,
+                                 alpha_hat=0.05, prior_term=prior_term, entropy_term=entropy_term,
+                                 total_timesteps=4096, num_steps=4096, eval_episodes=0))[1][0]
+
+
+def ledge_entropies(prior_path, obs):
+    """H(pi_prior(.|s)) of each stored state, in torch (norm_obs is off: obs are raw)."""
+    agent = residual.agent_from_checkpoint(residual.load_checkpoint(prior_path))
+    with torch.no_grad():
+        x = torch.from_numpy(obs)
+        logstd = agent.actor_logstd + (agent.actor_logstd_net(x) if agent.actor_logstd_net is not None else 0.0)
+        return torch.distributions.Normal(0.0, logstd.exp()).entropy().sum(-1).expand(len(x)).numpy()
+
+
+@pytest.mark.parametrize("prior_term", ["literal", "centred", "mean"])
+@pytest.mark.parametrize("entropy_term", ["literal", "centred", "mean"])
 @pytest.mark.parametrize("state_dependent_std", [False, True])
 def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term, state_dependent_std):
-    """r = r_R + omega' (log pi_prior [+ H_prior(s)]) - alpha_hat (log pi_theta [+ H_theta(s)]); under the prior's
-    own actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived).
-    With a state-dependent std each step is centred by its own state's entropy."""
+    """r = r_R + omega' (log pi_prior [+ H_prior]) - alpha_hat (log pi_theta [+ H_theta]); under the prior's own
+    actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived).
+    With a state-dependent std each step is centred by its own state's entropy (centred), or every step by one
+    number (mean): the prior's recorded mean entropy, and the learner's entropy averaged over the rollout."""
     prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=state_dependent_std)
-    _, ro = collect(residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon",
-                                  prior_path=prior_path, norm_reward=False, norm_obs=False, omega_prime=0.3,
-                                  alpha_hat=0.05, prior_term=prior_term, entropy_term=entropy_term, total_timesteps=4096,
-                                  num_steps=4096, eval_episodes=0))
-    agent = residual.agent_from_checkpoint(residual.load_checkpoint(prior_path))
-    with torch.no_grad():  # H(pi_prior(.|s)) of each stored state, in torch (norm_obs is off: obs are raw)
-        x = torch.from_numpy(ro[0]["obs"][:, 0])
-        logstd = agent.actor_logstd + (agent.actor_logstd_net(x) if state_dependent_std else 0.0)
-        h = torch.distributions.Normal(0.0, logstd.exp()).entropy().sum(-1).expand(len(x)).numpy()
+    if prior_term == "mean" and state_dependent_std:  # record the prior's mean entropy over its own states
+        h_prior = ledge_entropies(prior_path, ledge_rollout(tmp_path, prior_path)["obs"][:, 0]).mean()
+        prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=True, entropy=float(h_prior))
+    ro = ledge_rollout(tmp_path, prior_path, prior_term, entropy_term)
+    h = ledge_entropies(prior_path, ro["obs"][:, 0])
     if state_dependent_std:
         assert np.ptp(h) > 0.05  # the entropy does change along the episode
     else:
         assert h[0] == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
-    r, lp, plp = ro[0]["rewards"][:, 0], ro[0]["logprobs"][:, 0], ro[0]["prior_logprobs"][:, 0]
+    r, lp, plp = ro["rewards"][:, 0], ro["logprobs"][:, 0], ro["prior_logprobs"][:, 0]
     np.testing.assert_allclose(lp, plp, rtol=1e-5)  # the learner starts as the prior: the actions are the prior's
-    prior_term_values = plp + (h if prior_term == "centred" else 0.0)
-    expected = 0.3 * prior_term_values - 0.05 * (lp + (h if entropy_term == "centred" else 0.0))
+    offset = {"literal": 0.0, "centred": h, "mean": h.mean()}
+    prior_term_values = plp + offset[prior_term]
+    expected = 0.3 * prior_term_values - 0.05 * (lp + offset[entropy_term])
     np.testing.assert_allclose(r, expected, rtol=1e-5, atol=1e-6)  # r_R = 0 here
     stderr = prior_term_values.std() / np.sqrt(len(r))
-    assert abs(prior_term_values.mean() - (0.0 if prior_term == "centred" else -h.mean())) < 4 * stderr
+    assert abs(prior_term_values.mean() - (-h.mean() if prior_term == "literal" else 0.0)) < 4 * stderr
+
+
+def test_mean_prior_term_needs_the_priors_recorded_mean_entropy(tmp_path, capsys):
+    """A state-dependent-std prior without a measured `entropy`: --prior-term mean stops with one line."""
+    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=True)
+    code, err = main_exit(residual.main, ["--env-id", "Ledge-v0", "--addon-task", "tests.toy_envs:zero_addon",
+                                          "--prior-path", prior_path, "--prior-term", "mean", "--no-progress",
+                                          "--runs-dir", str(tmp_path)], capsys)
+    assert code != 0 and len(err) == 1 and "--prior-term mean" in err[0] and "--measure-only" in err[0]
 
 
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
