@@ -16,10 +16,10 @@ import residual_ppo_continuous as residual  # noqa: E402
 from addon_tasks import get_task  # noqa: E402
 
 
-def std_spread(ckpt, seed=10_000):
+def std_spread(ckpt, seed=10_000, env_id="HalfCheetah-v4"):
     """90th / 10th percentile of each joint's std over one deterministic episode's states (median over joints)."""
     prior = residual.Prior(ckpt)
-    env = residual.make_env("HalfCheetah-v4", get_task("HalfCheetah-v4"))
+    env = residual.make_env(env_id, get_task(env_id))
     obs, _ = env.reset(seed=seed)
     logstds, done = [], False
     while not done:
