@@ -14,7 +14,8 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = "Walker2d-v4"
-METHODS = {"mean": "terms centred by one number (`mean`)", "state": "terms centred per state (`centred`)"}
+METHODS = {"mean": "terms centred by one number (`mean`)", "state": "terms centred per state (`centred`)",
+           "greedy": "Greedy PPO", "kl": "KL PPO (beta = 0.01)"}
 
 
 def load(name):
