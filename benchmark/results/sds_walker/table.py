@@ -1,6 +1,7 @@
 """The Walker2d state-dependent-std probe's tables (README here): the four priors (what prior_train.py evaluated and
-measured, and how far the std moves with the state), and Residual PPO at omega' = 0.01 from the one used, with both
-terms centred by one number (`mean`) or per state (`centred`), seeds 1-2: each run's own 10 evaluation episodes and
+measured, and how far the std moves with the state), and from the one used Residual PPO at omega' = 0.01 with both
+terms centred by one number (`mean`) or per state (`centred`), Greedy PPO and KL PPO, seeds 1-2: each run's own 10
+evaluation episodes and
 100 more (reeval_100.json, written where missing exactly as benchmark/reevaluate.py does).
 
     python benchmark/results/sds_walker/table.py > benchmark/results/sds_walker/table.md
@@ -49,7 +50,7 @@ def priors():
 
 def runs():
     grid = load("table").grid(os.path.join(HERE, "runs"), True, METHODS)
-    print("| centring | seed | basic | add-on | total | metric | length (falls) | total, 100 episodes | "
+    print("| run | seed | basic | add-on | total | metric | length (falls) | total, 100 episodes | "
           "length, 100 episodes (falls) | metric, 100 episodes | total, stochastic | length, stochastic |")
     print("| --- " * 12 + "|")
     for label in [m for m in METHODS.values() if m in grid]:
@@ -68,5 +69,5 @@ def runs():
 if __name__ == "__main__":
     print("## The priors (`prior_train.py --state-dependent-std`, 1M steps; the evaluation prior_train.py stored)\n")
     priors()
-    print("\n## Residual PPO from the prior used, omega' = 0.01, alpha_hat = 0.001, 1M steps\n")
+    print("\n## From the prior used, 1M steps: Residual PPO (omega' = 0.01, alpha_hat = 0.001), Greedy PPO, KL PPO\n")
     runs()
