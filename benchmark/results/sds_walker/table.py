@@ -1,8 +1,7 @@
 """The Walker2d state-dependent-std probe's tables (README here): the four priors (what prior_train.py evaluated and
 measured, and how far the std moves with the state), and from the one used Residual PPO at omega' = 0.01 with both
 terms centred by one number (`mean`) or per state (`centred`), Greedy PPO and KL PPO, seeds 1-2: each run's own 10
-evaluation episodes and
-100 more (reeval_100.json, written where missing exactly as benchmark/reevaluate.py does).
+evaluation episodes and 100 more (reeval_100.json, written where missing exactly as benchmark/reevaluate.py does).
 
     python benchmark/results/sds_walker/table.py > benchmark/results/sds_walker/table.md
 """
