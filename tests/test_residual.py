@@ -296,8 +296,11 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
 def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False, entropy=None):
     """A hand-made prior for Ledge-v0 (or NarrowLedge-v0): mean action 0 everywhere, std exp(logstd), identity
     normaliser; with state_dependent_std, a log-std network whose output moves the log-std by up to ~0.5 over
-    the episode; `entropy`, if given, is recorded as the prior's measured mean entropy."""
-    agent = residual.Agent(1, 1, state_dependent_std)
+    the episode; `entropy`, if given, is recorded as the prior's measured mean entropy. The same arguments give
+    the same weights."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        agent = residual.Agent(1, 1, state_dependent_std)
     torch.nn.init.zeros_(agent.actor_mean[-1].weight)
     torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     agent.actor_logstd.data.fill_(logstd)
@@ -368,8 +371,13 @@ def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, e
     assert abs(prior_term_values.mean() - (-h.mean() if prior_term == "literal" else 0.0)) < 4 * stderr
 
 
-def test_mean_prior_term_needs_the_priors_recorded_mean_entropy(tmp_path, capsys):
-    """A state-dependent-std prior without a measured `entropy`: --prior-term mean stops with one line."""
+def test_mean_prior_term_uses_the_priors_recorded_mean_entropy_and_needs_it(tmp_path, capsys):
+    """--prior-term mean adds omega' times the checkpoint's `entropy`, whatever the rollout's states: recording one
+    nat more moves every reward by omega' (0.3) and nothing else; without a recorded `entropy`, a state-dependent-std
+    prior stops the run with one line."""
+    rewards = [ledge_rollout(tmp_path, ledge_prior(tmp_path / f"ledge{h}.pt", 1.0, state_dependent_std=True, entropy=h),
+                             prior_term="mean")["rewards"] for h in (2.0, 3.0)]
+    np.testing.assert_allclose(rewards[1] - rewards[0], 0.3, rtol=1e-4)
     prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=True)
     code, err = main_exit(residual.main, ["--env-id", "Ledge-v0", "--addon-task", "tests.toy_envs:zero_addon",
                                           "--prior-path", prior_path, "--prior-term", "mean", "--no-progress",
