@@ -32,6 +32,17 @@ def std_spread(ckpt, seed=10_000, env_id="HalfCheetah-v4"):
     return float(np.median(q90 / q10)), float(np.exp(np.array(logstds)).mean())
 
 
+def stored_cells(ckpt):
+    """What prior_train.py evaluated and measured (stored in the checkpoint), formatted, by column name."""
+    det, sto = ckpt["eval_task"], ckpt["eval_task_stochastic"]
+    return {"basic": f"{det['basic_return_mean']:.1f}", "add-on": f"{det['addon_return_mean']:.1f}",
+            "total": f"{det['total_return_mean']:.1f}", "metric": f"{det['addon_metric_mean']:.3f}",
+            "length": f"{det['length_mean']:.0f}", "basic, stochastic": f"{sto['basic_return_mean']:.1f}",
+            "length, stochastic": f"{sto['length_mean']:.0f}", "basic-return scale": f"{ckpt['basic_return_scale']:.1f}",
+            "advantage temperature": f"{ckpt['advantage_temperature']:.4f} ± {ckpt['advantage_temperature_stderr']:.4f}",
+            "entropy": f"{ckpt['entropy']:.2f}"}
+
+
 def main():
     paths = sorted(glob.glob(os.path.join(HERE, "device1", "priors", "*.pt")), key=lambda p: int(p[:-3].rsplit("_s", 1)[1]))
     best = max(paths, key=lambda p: torch.load(p, weights_only=True)["eval_task"]["basic_return_mean"])
@@ -40,12 +51,9 @@ def main():
     print("| --- " * 12 + "|")
     for path in paths:
         ckpt = torch.load(path, weights_only=True)
-        det, sto = ckpt["eval_task"], ckpt["eval_task_stochastic"]
-        spread, mean_std = std_spread(ckpt)
-        cells = [f"{det['basic_return_mean']:.1f}", f"{det['addon_return_mean']:.1f}", f"{det['total_return_mean']:.1f}",
-                 f"{det['addon_metric_mean']:.3f}", f"{sto['basic_return_mean']:.1f}", f"{ckpt['basic_return_scale']:.1f}",
-                 f"{ckpt['advantage_temperature']:.4f} ± {ckpt['advantage_temperature_stderr']:.4f}",
-                 f"{ckpt['entropy']:.2f}", f"{spread:.2f}", f"{mean_std:.3f}"]
+        stored, (spread, mean_std) = stored_cells(ckpt), std_spread(ckpt)
+        cells = [stored[k] for k in ("basic", "add-on", "total", "metric", "basic, stochastic", "basic-return scale",
+                                     "advantage temperature", "entropy")] + [f"{spread:.2f}", f"{mean_std:.3f}"]
         seed = path[:-3].rsplit("_s", 1)[1]
         print(f"| {seed} | " + " | ".join(cells) + f" | {'yes' if path == best else ''} |")
 

@@ -36,13 +36,10 @@ def priors():
     print("| --- " * 13 + "|")
     for path in paths:
         ckpt = torch.load(path, weights_only=True)
-        det, sto = ckpt["eval_task"], ckpt["eval_task_stochastic"]
-        spread, _ = prior_table.std_spread(ckpt, env_id=ENV)
-        cells = [f"{det['basic_return_mean']:.1f}", f"{det['addon_return_mean']:.1f}", f"{det['total_return_mean']:.1f}",
-                 f"{det['addon_metric_mean']:.3f}", f"{det['length_mean']:.0f}", f"{sto['basic_return_mean']:.1f}",
-                 f"{sto['length_mean']:.0f}", f"{ckpt['basic_return_scale']:.1f}",
-                 f"{ckpt['advantage_temperature']:.4f} ± {ckpt['advantage_temperature_stderr']:.4f}",
-                 f"{ckpt['entropy']:.2f}", f"{spread:.2f}"]
+        stored, (spread, _) = prior_table.stored_cells(ckpt), prior_table.std_spread(ckpt, env_id=ENV)
+        cells = [stored[k] for k in ("basic", "add-on", "total", "metric", "length", "basic, stochastic",
+                                     "length, stochastic", "basic-return scale", "advantage temperature", "entropy")]
+        cells.append(f"{spread:.2f}")
         seed = path[:-3].rsplit("_s", 1)[1]
         print(f"| {seed} | " + " | ".join(cells) + f" | {'yes' if path in chosen else ''} |")
 
