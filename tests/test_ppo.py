@@ -11,6 +11,7 @@ import torch
 
 import ppo_continuous as ppo
 import tests.toy_envs  # noqa: F401  (registers the toy envs in this process)
+from tests.cli import run_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -296,7 +297,7 @@ def test_capture_video_saves_the_first_evaluation_episode_as_a_gif(tmp_path):
     (["--target-kl", "-0.1"], "--target-kl must be positive"),
 ])
 def test_bad_input_gets_one_line_error(tmp_path, argv, message):
-    out = run_script(*argv, "--runs-dir", str(tmp_path))
+    out = run_main(ppo.main, *argv, "--runs-dir", str(tmp_path))  # in process (a real one: the runs-dir test below)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]

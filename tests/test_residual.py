@@ -14,6 +14,7 @@ import prior_train
 import residual_ppo_continuous as residual
 import soft_ppo_continuous as soft
 import tests.toy_envs  # noqa: F401
+from tests.cli import run_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--total-timesteps", "2048", "--num-steps", "512", "--eval-episodes", "2", "--no-progress"]
@@ -229,8 +230,10 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--addon-task", "tests.toy_envs:addon_string"],
          "add-on task 'tests.toy_envs:addon_string': its reward at step 1 of this env returned 'fast' (str)"),
     ]
-    for argv, message in cases:
-        out = run_residual(*argv, "--runs-dir", str(tmp_path / "runs"))
+    for i, (argv, message) in enumerate(cases):
+        argv = [*argv, "--runs-dir", str(tmp_path / "runs")]
+        # the first case as a real process, the rest in this one (tests/cli.py: a process re-imports torch each time)
+        out = run_residual(*argv) if i == 0 else run_main(residual.main, *argv)
         errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
         assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
         assert len(errors) == 1 and message in errors[0], (argv, out.stderr)
@@ -246,7 +249,7 @@ def test_prior_train_never_clobbers_without_force(tmp_path, hopper_prior):
     assert out.returncode == 2 and "--force" in out.stderr and "Traceback" not in out.stderr
     assert digest(path) == before and not (tmp_path / "runs").exists()  # refused before training
     prior_train.main(["--env-id", "Hopper-v4", "--out", str(path), "--force", "--seed", "3", "--runs-dir",
-                      str(tmp_path / "runs"), *TINY])
+                      str(tmp_path / "runs"), *TINY, "--measure-steps", "2000"])
     assert digest(path) != before and torch.load(path, weights_only=True)["args"]["seed"] == 3
 
 

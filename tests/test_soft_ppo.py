@@ -13,6 +13,7 @@ import torch
 import ppo_continuous as ppo
 import soft_ppo_continuous as soft
 import tests.toy_envs  # noqa: F401
+from tests.cli import run_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,8 +90,7 @@ def test_end_to_end_logs_soft_quantities_and_records_alpha(tmp_path):
 
 
 def test_negative_alpha_is_refused(tmp_path):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "soft_ppo_continuous.py"), "--alpha", "-0.1",
-                          "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = run_main(soft.main, "--alpha", "-0.1", "--runs-dir", str(tmp_path))
     assert out.returncode == 2 and "Traceback" not in out.stderr and "alpha" in out.stderr
 
 
@@ -102,8 +102,7 @@ def test_soft_ppo_learns_inverted_pendulum(tmp_path):
 
 
 def test_non_finite_alpha_is_refused(tmp_path):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "soft_ppo_continuous.py"), "--alpha", "nan",
-                          "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = run_main(soft.main, "--alpha", "nan", "--runs-dir", str(tmp_path))
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip() == "error: --alpha must be a finite number, got nan"
 
@@ -157,6 +156,5 @@ def test_autotune_uses_the_rollout_entropy(tmp_path):
 
 
 def test_autotune_needs_a_positive_starting_alpha(tmp_path):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "soft_ppo_continuous.py"), "--autotune", "--alpha", "0",
-                          "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = run_main(soft.main, "--autotune", "--alpha", "0", "--runs-dir", str(tmp_path))
     assert out.returncode == 2 and "Traceback" not in out.stderr and "--autotune" in out.stderr
