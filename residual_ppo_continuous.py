@@ -91,15 +91,13 @@ class Args:
     calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
-    prior_term: Literal["centred", "mean", "literal"] = "centred"
-    """centred: omega' * (log pi_prior + H(pi_prior(.|s))), zero-mean under the prior, so it neither pays nor charges
-    for staying alive (the prior's advantage in the soft-optimal view); mean: H averaged over the prior's own states
-    (its checkpoint's `entropy`), one offset for every state (the same as centred unless the prior's std depends on
-    the state); literal: omega' * log pi_prior (the paper)"""
-    entropy_term: Literal["centred", "mean", "literal"] = "centred"
-    """centred: -alpha_hat * (log pi_theta + H(pi_theta(.|s))), zero-mean under the learner's own actions, so it
-    neither pays nor charges for staying alive either (a narrow learner's entropy is negative); mean: H averaged over
-    the rollout's states, one offset per rollout; literal: -alpha_hat * log pi_theta (the paper)"""
+    prior_term: Literal["centred", "literal"] = "centred"
+    """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
+    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper)"""
+    entropy_term: Literal["centred", "literal"] = "centred"
+    """centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean under the learner's own actions, so it neither
+    pays nor charges for staying alive either (a narrow learner's entropy is negative); literal: -alpha_hat * log
+    pi_theta (the paper)"""
     addon_scale: Literal["prior", "running"] = "prior"
     """prior: r_R divided by the prior's basic-return std (frozen, measured by prior_train.py), so r_R and the prior
     term share the prior's normalised basic-reward units; running: by r_R's own running return std"""
@@ -451,9 +449,6 @@ class Prior:
         # H(pi_prior(.|s)): with a state-independent std one number for every s, computed once here
         logstd = self.agent.actor_logstd.detach()
         self.entropy = float(gaussian_entropy(logstd)) if self.agent.actor_logstd_net is None else None
-        # H averaged over the prior's own states (--prior-term mean): with a state-dependent std, prior_train.py's
-        # measurement; None if the checkpoint has none
-        self.mean_entropy = self.entropy if self.entropy is not None else ckpt.get("entropy")
 
     def log_prob_entropy(self, raw_obs, action):
         """log pi_prior(action|obs) per row (gaussian_log_prob in numpy) and H(pi_prior(.|obs)) (one number for
@@ -606,9 +601,6 @@ def train(args, inspect=None):
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
     prior = Prior(prior_ckpt)
-    if args.prior_term == "mean" and prior.mean_entropy is None:
-        raise UserError(f"--prior-term mean needs the prior's mean entropy, which {args.prior_path} does not record: run "
-                        f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
     if args.addon_scale == "prior" and "basic_return_scale" not in prior_ckpt:
         raise UserError(f"prior {args.prior_path} records no measured statistics: run "
                         f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
@@ -639,7 +631,6 @@ def train(args, inspect=None):
     actions = np.zeros((args.num_steps, args.num_envs, act_dim), dtype=np.float32)
     logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
     prior_logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    entropies = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)  # H(pi_theta(.|s)) of each stored state
     rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
     dones = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
 
@@ -706,14 +697,13 @@ def train(args, inspect=None):
                 # the log-prob terms added after normalisation (so omega' and alpha_hat are in normalised units).
                 # Centred terms add the entropy back: with a state-independent std a per-step constant that would
                 # otherwise pay (or charge) for every step survived, which matters wherever episodes can end early
-                # (README, "Where episodes can end early"); with a state-dependent std it varies with the state,
-                # and the `mean` terms add one number instead (README, --state-dependent-std). r_R is put on the
-                # prior's basic-reward scale by default (README, "Choosing omega'").
+                # (README, "Where episodes can end early"); with a state-dependent std it varies with the state
+                # (README, --state-dependent-std). r_R is put on the prior's basic-reward scale by default (README,
+                # "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
-                prior_offset = {"literal": 0.0, "centred": prior_entropy, "mean": prior.mean_entropy}[args.prior_term]
-                entropies[step] = gaussian_entropy(logstd)  # --entropy-term mean: averaged after the rollout
-                entropy_offset = entropies[step] if args.entropy_term == "centred" else 0.0  # H(pi_theta(.|s))
+                prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s))
+                entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
                 rewards[step] = (addon + omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
@@ -731,8 +721,6 @@ def train(args, inspect=None):
             # Values of the whole rollout in one batched pass (the critic does not change during collection).
             values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
             next_value = agent.get_value(torch.from_numpy(next_obs).to(device)).cpu().numpy()
-        if args.entropy_term == "mean":  # one offset for the whole rollout (not in the logged episodic soft return)
-            rewards -= args.alpha_hat * entropies.mean()
         advantages, returns = compute_gae(rewards, values, dones, next_value, args.gamma, args.gae_lambda)
         if inspect is not None:
             inspect(dict(obs=obs, actions=actions, logprobs=logprobs, rewards=rewards, dones=dones, values=values,

@@ -18,3 +18,9 @@ def run_main(main, *argv):
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else int(e.code is not None)
     return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def main_exit(main, argv):
+    """`main(argv)` in this process: its exit status and its stderr lines."""
+    out = run_main(main, *argv)
+    return out.returncode, out.stderr.splitlines()

@@ -14,7 +14,7 @@ import prior_train
 import residual_ppo_continuous as residual
 import soft_ppo_continuous as soft
 import tests.toy_envs  # noqa: F401
-from tests.cli import run_main
+from tests.cli import main_exit, run_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--total-timesteps", "2048", "--num-steps", "512", "--eval-episodes", "2", "--no-progress"]
@@ -296,20 +296,16 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
 
 
-def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False, entropy=None):
+def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False):
     """A hand-made prior for Ledge-v0 (or NarrowLedge-v0): mean action 0 everywhere, std exp(logstd), identity
     normaliser; with state_dependent_std, a log-std network whose output moves the log-std by up to ~0.5 over
-    the episode; `entropy`, if given, is recorded as the prior's measured mean entropy. The same arguments give
-    the same weights."""
+    the episode. The same arguments give the same weights."""
     with torch.random.fork_rng():
         torch.manual_seed(0)
         agent = residual.Agent(1, 1, state_dependent_std)
     torch.nn.init.zeros_(agent.actor_mean[-1].weight)
     torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     agent.actor_logstd.data.fill_(logstd)
-    extra = {}
-    if entropy is not None:
-        extra["entropy"] = entropy
     if state_dependent_std:
         torch.nn.init.normal_(agent.actor_logstd_net[-1].weight, std=0.3, generator=torch.Generator().manual_seed(0))
     residual.save_checkpoint(str(path), {
@@ -319,7 +315,6 @@ def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False, entr
         "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
         "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
         "obs_rms": {"mean": torch.zeros(1, dtype=torch.float64), "var": torch.ones(1, dtype=torch.float64), "count": 1.0},
-        **extra,
     })
     return str(path)
 
@@ -346,18 +341,14 @@ def ledge_entropies(prior_path, obs):
         return torch.distributions.Normal(0.0, logstd.exp()).entropy().sum(-1).expand(len(x)).numpy()
 
 
-@pytest.mark.parametrize("prior_term", ["literal", "centred", "mean"])
-@pytest.mark.parametrize("entropy_term", ["literal", "centred", "mean"])
+@pytest.mark.parametrize("prior_term", ["literal", "centred"])
+@pytest.mark.parametrize("entropy_term", ["literal", "centred"])
 @pytest.mark.parametrize("state_dependent_std", [False, True])
 def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term, state_dependent_std):
     """r = r_R + omega' (log pi_prior [+ H_prior]) - alpha_hat (log pi_theta [+ H_theta]); under the prior's own
     actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived).
-    With a state-dependent std each step is centred by its own state's entropy (centred), or every step by one
-    number (mean): the prior's recorded mean entropy, and the learner's entropy averaged over the rollout."""
+    With a state-dependent std each step is centred by its own state's entropy."""
     prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=state_dependent_std)
-    if prior_term == "mean" and state_dependent_std:  # record the prior's mean entropy over its own states
-        h_prior = ledge_entropies(prior_path, ledge_rollout(tmp_path, prior_path)["obs"][:, 0]).mean()
-        prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=True, entropy=float(h_prior))
     ro = ledge_rollout(tmp_path, prior_path, prior_term, entropy_term)
     h = ledge_entropies(prior_path, ro["obs"][:, 0])
     if state_dependent_std:
@@ -366,26 +357,12 @@ def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, e
         assert h[0] == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
     r, lp, plp = ro["rewards"][:, 0], ro["logprobs"][:, 0], ro["prior_logprobs"][:, 0]
     np.testing.assert_allclose(lp, plp, rtol=1e-5)  # the learner starts as the prior: the actions are the prior's
-    offset = {"literal": 0.0, "centred": h, "mean": h.mean()}
+    offset = {"literal": 0.0, "centred": h}
     prior_term_values = plp + offset[prior_term]
     expected = 0.3 * prior_term_values - 0.05 * (lp + offset[entropy_term])
     np.testing.assert_allclose(r, expected, rtol=1e-5, atol=1e-6)  # r_R = 0 here
     stderr = prior_term_values.std() / np.sqrt(len(r))
     assert abs(prior_term_values.mean() - (-h.mean() if prior_term == "literal" else 0.0)) < 4 * stderr
-
-
-def test_mean_prior_term_uses_the_priors_recorded_mean_entropy_and_needs_it(tmp_path, capsys):
-    """--prior-term mean adds omega' times the checkpoint's `entropy`, whatever the rollout's states: recording one
-    nat more moves every reward by omega' (0.3) and nothing else; without a recorded `entropy`, a state-dependent-std
-    prior stops the run with one line."""
-    rewards = [ledge_rollout(tmp_path, ledge_prior(tmp_path / f"ledge{h}.pt", 1.0, state_dependent_std=True, entropy=h),
-                             prior_term="mean")["rewards"] for h in (2.0, 3.0)]
-    np.testing.assert_allclose(rewards[1] - rewards[0], 0.3, rtol=1e-4)
-    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=True)
-    code, err = main_exit(residual.main, ["--env-id", "Ledge-v0", "--addon-task", "tests.toy_envs:zero_addon",
-                                          "--prior-path", prior_path, "--prior-term", "mean", "--no-progress",
-                                          "--runs-dir", str(tmp_path)], capsys)
-    assert code != 0 and len(err) == 1 and "--prior-term mean" in err[0] and "--measure-only" in err[0]
 
 
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
@@ -424,13 +401,6 @@ def test_literal_entropy_term_of_a_narrow_learner_pays_for_ending_early_and_the_
         assert after > 0.9 * before, (before, after)
 
 
-def main_exit(main, argv, capsys):
-    """Runs a script's main in this process: its exit status and its stderr lines."""
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    return e.value.code, capsys.readouterr().err.splitlines()
-
-
 COUNTER = ["--env-id", "Counter-v0", "--total-timesteps", "128", "--num-steps", "64", "--num-minibatches", "4",
            "--no-progress"]
 
@@ -439,44 +409,43 @@ COUNTER = ["--env-id", "Counter-v0", "--total-timesteps", "128", "--num-steps", 
     ("addon_nan_at_third_step", "0", "its reward at step 3 of this env returned nan (float)"),  # fails in a rollout
     ("addon_raises", "2", "its reward at step 1 of this env raised IndexError: index 99 is out of bounds"),  # in eval
 ])
-def test_failing_addon_task_stops_residual_with_one_line(tmp_path, counter_prior, capsys, task, eval_episodes, message):
+def test_failing_addon_task_stops_residual_with_one_line(tmp_path, counter_prior, task, eval_episodes, message):
     code, err = main_exit(residual.main, [*COUNTER, "--prior-path", counter_prior, "--addon-task", f"tests.toy_envs:{task}",
-                                          "--eval-episodes", eval_episodes, "--runs-dir", str(tmp_path)], capsys)
+                                          "--eval-episodes", eval_episodes, "--runs-dir", str(tmp_path)])
     assert code == 2 and len(err) == 1 and err[0].startswith(f"error: add-on task 'tests.toy_envs:{task}': ")
     assert message in err[0]
 
 
-def test_diverged_residual_run_exits_1_and_saves_nothing(tmp_path, counter_prior, capsys):
+def test_diverged_residual_run_exits_1_and_saves_nothing(tmp_path, counter_prior):
     code, err = main_exit(residual.main, [*COUNTER, "--prior-path", counter_prior, "--addon-task",
                                           "tests.toy_envs:counter_addon", "--learning-rate", "1e10", "--save-model",
-                                          "--runs-dir", str(tmp_path)], capsys)
+                                          "--runs-dir", str(tmp_path)])
     assert code == 1 and len(err) == 1 and err[0].startswith("error: training diverged at iteration 1 (step 64): ")
     (run_dir,) = list(tmp_path.iterdir())
     assert not (run_dir / "agent.pt").exists() and not (run_dir / "summary.json").exists()
 
 
-def test_prior_train_never_writes_a_diverged_prior(tmp_path, counter_prior, capsys):
+def test_prior_train_never_writes_a_diverged_prior(tmp_path, counter_prior):
     fresh, existing = tmp_path / "fresh.pt", tmp_path / "existing.pt"
     existing.write_bytes(open(counter_prior, "rb").read())
     before = digest(existing)
     for out, force in ((fresh, []), (existing, ["--force"])):
         code, err = main_exit(prior_train.main, [*COUNTER, "--learning-rate", "1e10", "--out", str(out), *force,
-                                                 "--runs-dir", str(tmp_path / "runs")], capsys)
+                                                 "--runs-dir", str(tmp_path / "runs")])
         assert code == 1 and len(err) == 1 and "training diverged at iteration 1" in err[0], err
     assert not fresh.exists() and digest(existing) == before
     assert not list(tmp_path.glob("*.tmp.*")) and not list((tmp_path / "runs").glob("*/agent.pt"))
 
 
-def test_prior_train_tries_the_addon_task_before_training(tmp_path, capsys):
+def test_prior_train_tries_the_addon_task_before_training(tmp_path):
     code, err = main_exit(prior_train.main, [*COUNTER, "--addon-task", "tests.toy_envs:addon_raises",
-                                             "--out", str(tmp_path / "p.pt"), "--runs-dir", str(tmp_path / "runs")], capsys)
+                                             "--out", str(tmp_path / "p.pt"), "--runs-dir", str(tmp_path / "runs")])
     assert code == 2 and len(err) == 1 and "'tests.toy_envs:addon_raises': its reward at step 1" in err[0], err
     assert not (tmp_path / "runs").exists() and not (tmp_path / "p.pt").exists()
 
 
-def test_prior_train_refuses_a_folder_as_out(tmp_path, capsys):
-    code, err = main_exit(prior_train.main, [*COUNTER, "--out", str(tmp_path), "--force", "--runs-dir", str(tmp_path / "runs")],
-                          capsys)
+def test_prior_train_refuses_a_folder_as_out(tmp_path):
+    code, err = main_exit(prior_train.main, [*COUNTER, "--out", str(tmp_path), "--force", "--runs-dir", str(tmp_path / "runs")])
     assert code == 2 and err == [f"error: --out {tmp_path} is a folder: give the checkpoint's file name"]
     assert not (tmp_path / "runs").exists()
 
