@@ -102,7 +102,9 @@ def test_soft_ppo_learns_inverted_pendulum(tmp_path):
 
 
 def test_non_finite_alpha_is_refused(tmp_path):
-    out = run_main(soft.main, "--alpha", "nan", "--runs-dir", str(tmp_path))
+    # a real process (the other bad-input checks run in this one, tests/cli.py): exactly one line on stderr
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "soft_ppo_continuous.py"), "--alpha", "nan",
+                          "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip() == "error: --alpha must be a finite number, got nan"
 
