@@ -101,8 +101,11 @@ def compare(env, baseline, baseline_jobs, default_jobs):
     t, df, p = welch(b, r)
     p_perm, n_splits = permutation_p(b, r)
     print()
+    def fmt(x):
+        return f"{x:.3f}" if x >= 0.001 else f"{x:.1e}"
+
     print(f"{baseline} minus Residual PPO, nine seeds a side: {b.mean() - r.mean():+.0f}; Welch's t = {t:.2f} "
-          f"(df {df:.1f}), two-sided p = {p:.3f}; exact permutation test over all {n_splits} splits: p = {p_perm:.3f}.")
+          f"(df {df:.1f}), two-sided p = {fmt(p)}; exact permutation test over all {n_splits} splits: p = {fmt(p_perm)}.")
     print()
 
 
