@@ -22,12 +22,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 import reevaluate  # noqa: E402  (benchmark/reevaluate.py)
+from presets import DEFAULT_SEEDS  # noqa: E402
 
 BUDGET, CUSTOM = os.path.join(HERE, "..", "hc_budget"), os.path.join(HERE, "..", "customization", "runs")
 
 
 def fresh(env, label):
-    return [os.path.join(HERE, "runs", f"customization__{env}__{label.replace(' ', '_')}__s{s}") for s in range(8, 14)]
+    return [os.path.join(HERE, "runs", f"customization__{env}__{label.replace(' ', '_')}__s{s}") for s in DEFAULT_SEEDS]
 
 
 def reported(env, label):
