@@ -9,7 +9,6 @@ into two groups of nine).
 
     python benchmark/results/default_seeds/nine_seeds.py > benchmark/results/default_seeds/nine_seeds.md
 """
-import glob
 import itertools
 import json
 import math
@@ -23,6 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 import reevaluate  # noqa: E402  (benchmark/reevaluate.py)
 from presets import DEFAULT_SEEDS  # noqa: E402
+from run import find_summary  # noqa: E402  (the summary.json a job's folder holds, None before it finishes)
 
 BUDGET, CUSTOM = os.path.join(HERE, "..", "hc_budget"), os.path.join(HERE, "..", "customization", "runs")
 
@@ -44,11 +44,6 @@ COMPARISONS = {
     "Hopper-v4": (("KL PPO", reported("Hopper-v4", "KL PPO") + fresh("Hopper-v4", "KL PPO")),
                   reported("Hopper-v4", "Residual PPO") + fresh("Hopper-v4", "Residual PPO")),
 }
-
-
-def run_dir(job_dir, env):
-    (summary,) = glob.glob(os.path.join(job_dir, f"{env}__*", "summary.json"))
-    return os.path.dirname(summary)
 
 
 def welch(a, b):
@@ -82,7 +77,7 @@ def compare(env, baseline, baseline_jobs, default_jobs):
     for label, jobs in methods.items():
         totals[label] = []
         for job in jobs:
-            d = run_dir(job, env)
+            d = os.path.dirname(find_summary(job))
             with open(os.path.join(d, "summary.json")) as f:
                 summary = json.load(f)
             ev, ev100 = summary["eval"], reevaluate.cached(d, env, 100)
@@ -112,7 +107,7 @@ def compare(env, baseline, baseline_jobs, default_jobs):
 
 def main():
     for env, ((baseline, baseline_jobs), default_jobs) in COMPARISONS.items():
-        if all(glob.glob(os.path.join(job, f"{env}__*", "summary.json")) for job in baseline_jobs + default_jobs):
+        if all(find_summary(job) for job in baseline_jobs + default_jobs):
             compare(env, baseline, baseline_jobs, default_jobs)
         else:
             print(f"**{env}**: {baseline}'s or the default's runs are not all finished yet.\n")
