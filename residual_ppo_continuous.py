@@ -392,7 +392,7 @@ CHECKPOINT_KEYS = ("format", "algorithm", "env_id", "obs_shape", "action_shape",
 
 
 def default_omega_prime(prior_ckpt):
-    """The README's rules, "Choosing omega'": the prior's calibrated value (rules 2-5), else 0.03 (rule 1)."""
+    """The README's rules, "Choosing omega'": the prior's calibrated value (rules 2-7), else 0.03 (rule 1)."""
     return float(prior_ckpt.get("omega_prime", 0.03))
 
 
