@@ -91,11 +91,9 @@ class Args:
     calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
-    prior_term: Literal["centred", "literal", "learner"] = "centred"
+    prior_term: Literal["centred", "literal"] = "centred"
     """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
-    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper);
-    learner (an experiment, benchmark/results/alive_payment): omega' * (log pi_prior + CE), CE the cross-entropy of
-    pi_prior(.|s) under pi_theta(.|s), zero-mean under the learner's own actions in every state"""
+    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper)"""
     entropy_term: Literal["centred", "literal"] = "centred"
     """centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean under the learner's own actions, so it neither
     pays nor charges for staying alive either (a narrow learner's entropy is negative); literal: -alpha_hat * log
@@ -669,10 +667,6 @@ def train(args, inspect=None):
                 actions[step] = mean + np.exp(logstd) * noise
                 logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum(-1) - act_dim * LOG_SQRT_2PI
                 prior_logprobs[step], prior_entropy = prior.log_prob_entropy(raw_obs, actions[step])  # unclipped, raw obs
-                if args.prior_term == "learner":  # E_theta[-log pi_prior(a|s)], Gaussians in closed form
-                    p_mean, p_logstd = prior.policy(prior.normalizer.obs(raw_obs, update=False))
-                    prior_entropy = (p_logstd + LOG_SQRT_2PI + 0.5 * (np.exp(2 * logstd) + (mean - p_mean) ** 2)
-                                     * np.exp(-2 * p_logstd)).sum(-1)
 
                 # Step every env; the env sees the action clipped to its bounds, the buffer keeps the sample.
                 # Same-step auto-reset: an ended episode is reset *now*, so the next stored obs is the new
@@ -708,7 +702,7 @@ def train(args, inspect=None):
                 # "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
-                prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s)), or CE
+                prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s))
                 entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
                 rewards[step] = (addon + omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
