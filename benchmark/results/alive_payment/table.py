@@ -7,13 +7,12 @@ prior's scale.
     python benchmark/results/alive_payment/table.py > benchmark/results/alive_payment/table.md
 """
 import glob
+import importlib.util
 import json
 import os
 import sys
 
-import numpy as np
 import torch
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -21,14 +20,15 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "benchmark"))
 import reevaluate  # noqa: E402
 
+# the last-10%-of-training means and the events loader of ../prior_term_under_learner (its folder is not a package)
+_spec = importlib.util.spec_from_file_location(
+    "prior_term", os.path.join(HERE, "..", "prior_term_under_learner", "prior_term.py"))
+prior_term = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(prior_term)
+last_mean = prior_term.last_mean
+
 DEFAULT = os.path.join(ROOT, "benchmark", "results", "customization", "runs", "customization__{env}__Residual_PPO__s{seed}")
 LEARNER = os.path.join(HERE, "runs", "{env}__learner__s{seed}")
-LAST = 0.1
-
-
-def last_mean(ea, tag):
-    values = [e.value for e in ea.Scalars(tag)]
-    return float(np.mean(values[-max(1, int(len(values) * LAST)):]))
 
 
 def row(label, folder, env, seed):
@@ -37,9 +37,7 @@ def row(label, folder, env, seed):
     with open(os.path.join(run, "summary.json")) as f:
         ev = json.load(f)["eval"]
     ev100 = reevaluate.cached(run, env)
-    (events,) = glob.glob(os.path.join(run, "events.out.tfevents.*"))
-    ea = EventAccumulator(events, size_guidance={"scalars": 0})
-    ea.Reload()
+    ea = prior_term.scalars(run)
     prior = torch.load(os.path.join(ROOT, "priors", f"{env}.pt"), weights_only=True)
     addon = last_mean(ea, "charts/episodic_addon_return") / last_mean(ea, "charts/episodic_length")
     falls = sum(n < 1000 for n in ev100["length"])

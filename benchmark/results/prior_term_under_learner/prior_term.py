@@ -26,6 +26,14 @@ def last_mean(ea, tag):
     return float(np.mean(values[-max(1, int(len(values) * LAST)):]))
 
 
+def scalars(run):
+    """The TensorBoard scalars of a run folder (its one events file), loaded in full."""
+    (events,) = glob.glob(os.path.join(run, "events.out.tfevents.*"))
+    ea = EventAccumulator(events, size_guidance={"scalars": 0})
+    ea.Reload()
+    return ea
+
+
 def main():
     print("| env | seed | omega' / alpha_hat | learner std / prior's (median) | prior term per step, measured | "
           "bound, mean unmoved | measured / bound | add-on per step, r_R / s_prior |")
@@ -39,9 +47,7 @@ def main():
             args = agent["args"]
             assert args["prior_term"] == args["entropy_term"] == "centred" and args["addon_scale"] == "prior", run
             s = agent["actor"]["actor_logstd"].exp().numpy().ravel() / prior_std
-            (events,) = glob.glob(os.path.join(run, "events.out.tfevents.*"))
-            ea = EventAccumulator(events, size_guidance={"scalars": 0})
-            ea.Reload()
+            ea = scalars(run)
             w = args["omega_prime"]
             measured = w * (last_mean(ea, "charts/mean_prior_logprob") + prior["entropy"])
             bound = w / 2 * float(np.sum(1 - s**2))
