@@ -91,9 +91,12 @@ class Args:
     calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
-    prior_term: Literal["centred", "literal"] = "centred"
+    prior_term: Literal["centred", "literal", "learner"] = "centred"
     """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
-    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper)"""
+    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper);
+    learner: omega' * (log pi_prior + CE), CE the cross-entropy of pi_prior(.|s) under pi_theta(.|s), zero-mean under
+    the learner's own actions in every state, so the KL acts on each state's action instead of being summed into the
+    return (README, "Under the learner's actions")"""
     entropy_term: Literal["centred", "literal"] = "centred"
     """centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean under the learner's own actions, so it neither
     pays nor charges for staying alive either (a narrow learner's entropy is negative); literal: -alpha_hat * log
@@ -450,12 +453,16 @@ class Prior:
         logstd = self.agent.actor_logstd.detach()
         self.entropy = float(gaussian_entropy(logstd)) if self.agent.actor_logstd_net is None else None
 
-    def log_prob_entropy(self, raw_obs, action):
+    def log_prob_entropy(self, raw_obs, action, learner=None):
         """log pi_prior(action|obs) per row (gaussian_log_prob in numpy) and H(pi_prior(.|obs)) (one number for
-        every row unless the prior's std is state-dependent); `action` is the unclipped sample."""
+        every row unless the prior's std is state-dependent); `action` is the unclipped sample. With `learner`, the
+        (mean, logstd) of pi_theta(.|obs), its cross-entropy E_theta[-log pi_prior] per row in place of H."""
         mean, logstd = self.policy(self.normalizer.obs(raw_obs, update=False))
         z = (action - mean) / np.exp(logstd)
         entropy = gaussian_entropy(logstd) if self.entropy is None else self.entropy
+        if learner is not None:  # Gaussians in closed form
+            entropy = (logstd + LOG_SQRT_2PI + 0.5 * (np.exp(2 * learner[1]) + (learner[0] - mean) ** 2)
+                       * np.exp(-2 * logstd)).sum(-1)
         return -0.5 * (z**2).sum(-1) - logstd.sum(-1) - mean.shape[-1] * LOG_SQRT_2PI, entropy
 
     def log_prob(self, raw_obs, action):
@@ -666,7 +673,8 @@ def train(args, inspect=None):
                 noise = rng.standard_normal((args.num_envs, act_dim), dtype=np.float32)
                 actions[step] = mean + np.exp(logstd) * noise
                 logprobs[step] = -0.5 * (noise**2).sum(-1) - logstd.sum(-1) - act_dim * LOG_SQRT_2PI
-                prior_logprobs[step], prior_entropy = prior.log_prob_entropy(raw_obs, actions[step])  # unclipped, raw obs
+                prior_logprobs[step], prior_entropy = prior.log_prob_entropy(  # unclipped, raw obs; CE for `learner`
+                    raw_obs, actions[step], (mean, logstd) if args.prior_term == "learner" else None)
 
                 # Step every env; the env sees the action clipped to its bounds, the buffer keeps the sample.
                 # Same-step auto-reset: an ended episode is reset *now*, so the next stored obs is the new
@@ -702,7 +710,7 @@ def train(args, inspect=None):
                 # "Choosing omega'").
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
-                prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s))
+                prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s)), or CE
                 entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
                 rewards[step] = (addon + omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))

@@ -365,6 +365,21 @@ def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, e
     assert abs(prior_term_values.mean() - (-h.mean() if prior_term == "literal" else 0.0)) < 4 * stderr
 
 
+@pytest.mark.parametrize("prior_term, per_step", [("centred", 0.3 * 0.5 * (1 - np.exp(-2.0))), ("learner", 0.0)])
+def test_prior_term_centred_under_the_learner_averages_zero_under_its_actions(tmp_path, prior_term, per_step):
+    """A learner that is not the prior (fresh: mean ~0, std 1) beside a prior of std e on Ledge-v0, both entropy terms
+    as given and r_R = 0. Under the learner's actions the centred prior term averages omega' (H_prior - H_theta - KL)
+    = omega'/2 (1 - e^-2) per step (a narrower learner is paid for every step it lives); centred under the learner
+    (its cross-entropy CE(s) in place of H_prior, --prior-term learner) it averages zero."""
+    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0)
+    args = residual_args(tmp_path, env_id="Ledge-v0", addon_task="tests.toy_envs:zero_addon", prior_path=prior_path,
+                         norm_reward=False, norm_obs=False, omega_prime=0.3, alpha_hat=0.05, prior_term=prior_term,
+                         entropy_term="centred", init_from_prior=False, bootstrap_truncated=False,
+                         total_timesteps=8192, num_steps=8192, eval_episodes=0)
+    r = collect(args)[1][0]["rewards"][:, 0]  # both log-prob terms; the entropy term averages zero on its own
+    assert abs(r.mean() - per_step) < 4 * r.std() / np.sqrt(len(r))
+
+
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
 def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(tmp_path, prior_term):
     """Ledge-v0: no add-on reward, the episode ends when the action exceeds 1.5. With a wide prior (std e, so
