@@ -7,7 +7,6 @@ learner's actions and the add-on reward per step on the prior's scale.
 
     python benchmark/results/alive_payment/table.py > benchmark/results/alive_payment/table.md
 """
-import glob
 import importlib.util
 import json
 import os
@@ -21,37 +20,38 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "benchmark"))
 import reevaluate  # noqa: E402
+from run import find_summary  # noqa: E402  (the summary.json a job's folder holds, None before it finishes)
 
-# the last-10%-of-training means and the events loader of ../prior_term_under_learner (its folder is not a package)
-_spec = importlib.util.spec_from_file_location(
-    "prior_term", os.path.join(HERE, "..", "prior_term_under_learner", "prior_term.py"))
-prior_term = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(prior_term)
+
+def load(folder, name):
+    """A results script of another experiment, as a module (the results folders are not packages)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, "..", folder, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+prior_term = load("prior_term_under_learner", "prior_term")  # last_mean and the events loader
+nine_seeds = load("default_seeds", "nine_seeds")  # where the default's and the baselines' runs of each seed are
 last_mean = prior_term.last_mean
-
-RESULTS = os.path.join(ROOT, "benchmark", "results")
-DEFAULT = os.path.join(RESULTS, "customization", "runs", "customization__{env}__Residual_PPO__s{seed}")
-LEARNER = os.path.join(HERE, "runs", "{env}__learner__s{seed}")
-FRESH = os.path.join(RESULTS, "default_seeds", "runs", "customization__{env}__{label}__s{seed}")
-
-
-def halfcheetah(label, reported):
-    """HalfCheetah's default at rule 7's 0.001 and Greedy PPO ran on the AMD VM, as the learner runs did: seeds 1-3
-    in ../hc_budget, the fresh seeds 8-13 in ../default_seeds."""
-    return lambda seed: (os.path.join(RESULTS, "hc_budget", reported) if seed <= 3 else FRESH.replace("{label}", label))
-
-
-ROWS = {"Walker2d-v4": [("default", lambda seed: DEFAULT), ("centred under the learner", lambda seed: LEARNER)],
-        "Hopper-v4": [("default", lambda seed: DEFAULT), ("centred under the learner", lambda seed: LEARNER)],
-        "Ant-v4": [("default", lambda seed: DEFAULT), ("centred under the learner", lambda seed: LEARNER)],
-        "HalfCheetah-v4": [("default", halfcheetah("Residual_PPO", "runs_rule7/omega0.001__s{seed}")),
-                           ("Greedy PPO", halfcheetah("Greedy_PPO", "runs_1M/greedy__s{seed}")),
-                           ("centred under the learner", lambda seed: LEARNER)]}
 SEEDS = {"Walker2d-v4": (1, 2), "Hopper-v4": (1, 2), "Ant-v4": (1, 2, 3), "HalfCheetah-v4": (1, 2, 3, 8, 9)}
 
 
-def row(label, folder, env, seed):
-    (run,) = glob.glob(os.path.join(folder.format(env=env, seed=seed), "*", ""))
+def jobs(env):
+    """{run label: {seed: job folder}}: the default (HalfCheetah's at rule 7's 0.001 and its Greedy PPO on the AMD VM,
+    as the learner runs; the other envs' from the `customization` preset) and the learner runs here."""
+    learner = {seed: os.path.join(HERE, "runs", f"{env}__learner__s{seed}") for seed in SEEDS[env]}
+    if env == "HalfCheetah-v4":
+        (_, greedy), default = nine_seeds.COMPARISONS[env]
+        order = (1, 2, 3, *nine_seeds.DEFAULT_SEEDS)
+        return {"default": dict(zip(order, default, strict=True)), "Greedy PPO": dict(zip(order, greedy, strict=True)),
+                "centred under the learner": learner}
+    return {"default": dict(zip((1, 2, 3), nine_seeds.reported(env, "Residual PPO"), strict=True)),
+            "centred under the learner": learner}
+
+
+def row(label, job, env, seed):
+    run = os.path.dirname(find_summary(job))
     args = torch.load(os.path.join(run, "agent.pt"), weights_only=True)["args"]
     with open(os.path.join(run, "summary.json")) as f:
         ev = json.load(f)["eval"]
@@ -75,11 +75,10 @@ def main():
           "s_prior, last 10% |")
     print("| --- " * 13 + "|")
     means = []
-    for env, rows in ROWS.items():
-        for label, folder in rows:
-            done = [seed for seed in SEEDS[env]
-                    if glob.glob(os.path.join(folder(seed).format(env=env, seed=seed), "*", "summary.json"))]
-            results = [row(label, folder(seed), env, seed) for seed in done]
+    for env in SEEDS:
+        for label, folders in jobs(env).items():
+            done = [seed for seed in SEEDS[env] if find_summary(folders[seed])]
+            results = [row(label, folders[seed], env, seed) for seed in done]
             if results:
                 means.append((env, label, done, np.mean([r[0] for r in results]), sum(r[1] for r in results)))
     print("\n| env | run | seeds | total, 100 episodes: mean over seeds | falls in the seeds' 100-episode evaluations |")
