@@ -91,12 +91,13 @@ class Args:
     calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
-    prior_term: Literal["centred", "literal", "learner"] = "centred"
+    prior_term: Optional[Literal["centred", "literal", "learner"]] = None
     """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
     for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper);
     learner: omega' * (log pi_prior + CE), CE the cross-entropy of pi_prior(.|s) under pi_theta(.|s), zero-mean under
     the learner's own actions in every state, so the KL acts on each state's action instead of being summed into the
-    return (README, "Under the learner's actions")"""
+    return (README, "Under the learner's actions"). Default: the form the prior's checkpoint records (rule 8, README
+    "The form of the prior term"), else centred"""
     entropy_term: Literal["centred", "literal"] = "centred"
     """centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean under the learner's own actions, so it neither
     pays nor charges for staying alive either (a narrow learner's entropy is negative); literal: -alpha_hat * log
@@ -582,6 +583,10 @@ def train(args, inspect=None):
         args.omega_prime = default_omega_prime(prior_ckpt)
         if not (math.isfinite(args.omega_prime) and args.omega_prime >= 0):
             raise UserError(f"prior {args.prior_path} records omega_prime {args.omega_prime}: pass --omega-prime")
+    if args.prior_term is None:
+        args.prior_term = prior_ckpt.get("prior_term", "centred")
+        if args.prior_term not in ("centred", "literal", "learner"):
+            raise UserError(f"prior {args.prior_path} records prior_term {args.prior_term!r}: pass --prior-term")
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"

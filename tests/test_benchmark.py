@@ -452,3 +452,64 @@ def test_reevaluation_covers_full_policies_and_the_report_tables_it(tmp_path, ca
         assert row.split(" | ")[3] == total  # same policy, same episodes
     assert "total, stochastic" not in table and "| KL PPO | n/a |" in table
     assert reports.customization_tables(results, evaluation=reports.reeval(3)) == ""  # no such re-evaluation
+
+
+def test_rule_8_chooses_the_learner_form_only_where_it_keeps_the_length_and_totals_more():
+    import choose_prior_term as rule8
+
+    def runs(centred, learner):
+        return {"centred": dict(zip((4, 5), centred, strict=True)), "learner": dict(enumerate(learner, start=4))}
+
+    kept, fell = (1000.0, 3300.0), (900.0, 3300.0)  # 95% of a prior's 1000 steps is 950
+    higher = runs([kept, kept], [(1000.0, 3700.0), (960.0, 3800.0)])
+    assert rule8.choose(higher, 1000.0) == ("learner", "provisional: higher mean total on seeds 4-5; confirm the "
+                                            "length on seeds 6-7 next", [("learner", 6), ("learner", 7)])
+    higher["learner"].update({6: (1000.0, 3500.0), 7: (990.0, 3600.0)})
+    assert rule8.choose(higher, 1000.0)[0] == "learner" and rule8.choose(higher, 1000.0)[2] == []
+    higher["learner"][7] = (900.0, 3900.0)  # struck on seed 7, however high its total
+    assert rule8.choose(higher, 1000.0)[:2] == ("centred", "learner (higher mean total on seeds 4-5) fell short of "
+                                                "the episode length on seeds 6-7: centred stays")
+    assert rule8.choose(runs([kept, kept], [kept, kept]), 1000.0)[0] == "centred"  # a tie keeps the form in force
+    assert rule8.choose(runs([kept, kept], [(1000.0, 3000.0), kept]), 1000.0)[0] == "centred"  # lower mean total
+    assert rule8.choose(runs([kept, kept], [(1000.0, 9000.0), fell]), 1000.0)[0] == "centred"  # learner fell
+    short = rule8.choose(runs([fell, kept], [(1000.0, 1000.0), kept]), 1000.0)  # centred fell: learner, if it keeps
+    assert short[:2] == ("learner", "provisional: centred fell short of the episode length on seeds 4-5; confirm the "
+                                    "length on seeds 6-7 next")
+    assert rule8.choose({"centred": {4: kept}}, 1000.0) == (None, "pending: validation runs missing",
+                                                            [("centred", 5), ("learner", 4), ("learner", 5)])
+
+
+def test_rule_8_writes_only_finished_choices_and_names_the_runs_still_missing(tmp_path, capsys):
+    import shutil
+
+    import choose_prior_term as rule8
+
+    import residual_ppo_continuous as residual
+
+    def ev(length, total):
+        return {"length_mean": length, "total_return_mean": total, "basic_return_mean": total,
+                "addon_metric_mean": 0.01}
+
+    with open(tmp_path / "prior_eval_100.json", "w") as f:  # the priors on the 100 episodes, known in advance
+        json.dump({env: ev(1000.0, 2000.0) for env in rule8.ENVS}, f)
+    for form, seed, total in (("centred", 4, 3300.0), ("centred", 5, 3300.0), ("learner", 4, 3700.0),
+                              ("learner", 5, 3800.0), ("learner", 6, 3700.0), ("learner", 7, 3700.0)):
+        run_dir = os.path.join(rule8.job_folder(str(tmp_path), "HalfCheetah-v4", form, seed), "run")
+        os.makedirs(run_dir)
+        for name, content in (("summary.json", {}), ("reeval_100.json", {"eval": ev(1000.0, total)})):
+            with open(os.path.join(run_dir, name), "w") as f:
+                json.dump(content, f)
+    priors = tmp_path / "priors"
+    priors.mkdir()
+    for env in rule8.ENVS:
+        shutil.copy(os.path.join(ROOT, "priors", f"{env}.pt"), priors / f"{env}.pt")
+    rule8.main(["--out", str(tmp_path), "--priors", str(priors), "--write"])
+    out = capsys.readouterr().out
+    assert "| HalfCheetah-v4 | learner | 4 | 1.00 | 3700.0 | 0.010 | 3700.0 | 3750.0 | **yes**: higher mean total" in out
+    assert (f"next: python residual_ppo_continuous.py --env-id Ant-v4 --seed 4 --prior-term centred --save-model "
+            f"--no-progress --runs-dir {os.path.relpath(rule8.job_folder(str(tmp_path), 'Ant-v4', 'centred', 4), ROOT)}"
+            in out)
+    assert "Ant-v4: not written (pending)" in out
+    written = residual.load_checkpoint(str(priors / "HalfCheetah-v4.pt"))
+    assert written["prior_term"] == "learner" and written["prior_term_rule"].startswith("benchmark/choose_prior_term.py")
+    assert "prior_term" not in residual.load_checkpoint(str(priors / "Ant-v4.pt"))

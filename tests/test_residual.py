@@ -533,6 +533,31 @@ def test_omega_prime_default_is_the_priors_calibrated_value(tmp_path, hopper_pri
     assert summary["args"]["omega_prime"] == expected
 
 
+@pytest.mark.parametrize("stored, flag, expected", [("learner", None, "learner"), ("learner", "centred", "centred"),
+                                                     (None, None, "centred")])
+def test_prior_term_default_is_the_form_the_prior_records(tmp_path, hopper_prior, stored, flag, expected):
+    # benchmark/choose_prior_term.py --write stores rule 8's form in the prior; an explicit --prior-term wins; without
+    # either, centred
+    ckpt = residual.load_checkpoint(hopper_prior)
+    if stored is not None:
+        ckpt["prior_term"] = stored
+    path = str(tmp_path / "prior.pt")
+    residual.save_checkpoint(path, ckpt)
+    summary = residual.train(residual.Args(env_id="Hopper-v4", prior_path=path, total_timesteps=512, num_steps=256,
+                                           num_minibatches=4, update_epochs=1, eval_episodes=0, progress=False,
+                                           runs_dir=str(tmp_path / "runs"), prior_term=flag))
+    assert summary["args"]["prior_term"] == expected
+
+
+def test_a_prior_with_an_unknown_prior_term_is_refused(tmp_path, hopper_prior):
+    ckpt = residual.load_checkpoint(hopper_prior)
+    ckpt["prior_term"] = "wide"
+    residual.save_checkpoint(str(tmp_path / "prior.pt"), ckpt)
+    out = run_residual("--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "prior.pt"), "--runs-dir",
+                       str(tmp_path / "runs"), *TINY)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "prior_term 'wide'" in out.stderr
+
+
 def test_a_prior_with_a_bad_omega_prime_is_refused(tmp_path, hopper_prior):
     ckpt = residual.load_checkpoint(hopper_prior)
     ckpt["omega_prime"] = -1.0
