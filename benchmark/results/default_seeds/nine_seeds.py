@@ -67,8 +67,8 @@ def permutation_p(a, b):
     return float(np.mean(np.asarray(diffs) >= observed - 1e-9)), len(diffs)
 
 
-def compare(env, baseline, baseline_jobs, default_jobs):
-    methods = {baseline: baseline_jobs, "Residual PPO (default)": default_jobs}
+def compare(env, baseline, baseline_jobs, default_jobs, label="Residual PPO (default)"):
+    methods = {baseline: baseline_jobs, label: default_jobs}
     totals = {}
     print(f"**{env}**\n")
     print("| method | seed | basic | add-on | total, 10 episodes | metric | total, 100 episodes | basic, 100 episodes "
@@ -100,7 +100,7 @@ def compare(env, baseline, baseline_jobs, default_jobs):
     def fmt(x):
         return f"{x:.3f}" if x >= 0.001 else f"{x:.1e}"
 
-    print(f"{baseline} minus Residual PPO, nine seeds a side: {b.mean() - r.mean():+.0f}; Welch's t = {t:.2f} "
+    print(f"{baseline} minus {label}, nine seeds a side: {b.mean() - r.mean():+.0f}; Welch's t = {t:.2f} "
           f"(df {df:.1f}), two-sided p = {fmt(p)}; exact permutation test over all {n_splits} splits: p = {fmt(p_perm)}.")
     print()
 
