@@ -517,51 +517,31 @@ def test_prior_log_prob_in_numpy_is_the_gaussian_log_prob(hopper_prior):
     np.testing.assert_allclose(prior.log_prob(raw_obs, action), expected, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("stored, flag, expected", [(0.01, None, 0.01), (0.01, "0.02", 0.02), (None, None, 0.03)])
-def test_omega_prime_default_is_the_priors_calibrated_value(tmp_path, hopper_prior, stored, flag, expected):
-    # benchmark/calibrate_omega.py --write stores omega_prime in the prior; an explicit --omega-prime wins; without
-    # either, the rule's 0.03
+@pytest.mark.parametrize("field, stored, flag, expected", [
+    ("omega_prime", 0.01, None, 0.01), ("omega_prime", 0.01, 0.02, 0.02), ("omega_prime", None, None, 0.03),
+    ("prior_term", "learner", None, "learner"), ("prior_term", "learner", "centred", "centred"),
+    ("prior_term", None, None, "centred")])
+def test_omega_prime_and_prior_term_default_to_what_the_prior_records(tmp_path, hopper_prior, field, stored, flag,
+                                                                      expected):
+    # benchmark/calibrate_omega.py --write stores omega_prime in the prior, benchmark/choose_prior_term.py --write the
+    # prior term's form (rule 8); an explicit flag wins; without either, rule 1's 0.03 and the centred form
     ckpt = residual.load_checkpoint(hopper_prior)
     if stored is not None:
-        ckpt["omega_prime"] = stored
+        ckpt[field] = stored
     path = str(tmp_path / "prior.pt")
     residual.save_checkpoint(path, ckpt)
     summary = residual.train(residual.Args(env_id="Hopper-v4", prior_path=path, total_timesteps=512, num_steps=256,
                                            num_minibatches=4, update_epochs=1, eval_episodes=0, progress=False,
-                                           runs_dir=str(tmp_path / "runs"),
-                                           omega_prime=None if flag is None else float(flag)))
-    assert summary["args"]["omega_prime"] == expected
+                                           runs_dir=str(tmp_path / "runs"), **{field: flag}))
+    assert summary["args"][field] == expected
 
 
-@pytest.mark.parametrize("stored, flag, expected", [("learner", None, "learner"), ("learner", "centred", "centred"),
-                                                     (None, None, "centred")])
-def test_prior_term_default_is_the_form_the_prior_records(tmp_path, hopper_prior, stored, flag, expected):
-    # benchmark/choose_prior_term.py --write stores rule 8's form in the prior; an explicit --prior-term wins; without
-    # either, centred
+@pytest.mark.parametrize("field, stored, message", [("omega_prime", -1.0, "omega_prime -1.0"),
+                                                     ("prior_term", "wide", "prior_term 'wide'")])
+def test_a_prior_recording_a_bad_default_is_refused(tmp_path, hopper_prior, field, stored, message):
     ckpt = residual.load_checkpoint(hopper_prior)
-    if stored is not None:
-        ckpt["prior_term"] = stored
-    path = str(tmp_path / "prior.pt")
-    residual.save_checkpoint(path, ckpt)
-    summary = residual.train(residual.Args(env_id="Hopper-v4", prior_path=path, total_timesteps=512, num_steps=256,
-                                           num_minibatches=4, update_epochs=1, eval_episodes=0, progress=False,
-                                           runs_dir=str(tmp_path / "runs"), prior_term=flag))
-    assert summary["args"]["prior_term"] == expected
-
-
-def test_a_prior_with_an_unknown_prior_term_is_refused(tmp_path, hopper_prior):
-    ckpt = residual.load_checkpoint(hopper_prior)
-    ckpt["prior_term"] = "wide"
+    ckpt[field] = stored
     residual.save_checkpoint(str(tmp_path / "prior.pt"), ckpt)
     out = run_residual("--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "prior.pt"), "--runs-dir",
                        str(tmp_path / "runs"), *TINY)
-    assert out.returncode == 2 and "Traceback" not in out.stderr and "prior_term 'wide'" in out.stderr
-
-
-def test_a_prior_with_a_bad_omega_prime_is_refused(tmp_path, hopper_prior):
-    ckpt = residual.load_checkpoint(hopper_prior)
-    ckpt["omega_prime"] = -1.0
-    residual.save_checkpoint(str(tmp_path / "prior.pt"), ckpt)
-    out = run_residual("--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "prior.pt"), "--runs-dir",
-                       str(tmp_path / "runs"), *TINY)
-    assert out.returncode == 2 and "Traceback" not in out.stderr and "omega_prime -1.0" in out.stderr
+    assert out.returncode == 2 and "Traceback" not in out.stderr and message in out.stderr
