@@ -513,3 +513,20 @@ def test_rule_8_writes_only_finished_choices_and_names_the_runs_still_missing(tm
     written = residual.load_checkpoint(str(priors / "HalfCheetah-v4.pt"))
     assert written["prior_term"] == "learner" and written["prior_term_rule"].startswith("benchmark/choose_prior_term.py")
     assert "prior_term" not in residual.load_checkpoint(str(priors / "Ant-v4.pt"))
+
+
+def test_the_shipped_priors_carry_what_rule_8_chose_from_the_committed_runs():
+    # benchmark/results/prior_term_form holds rule 8's runs with their 100-episode re-evaluations: a prior whose choice
+    # is final carries it, a prior still pending carries none (and keeps the centred default)
+    import choose_prior_term as rule8
+
+    import residual_ppo_continuous as residual
+
+    out = os.path.join(ROOT, "benchmark", "results", "prior_term_form")
+    with open(os.path.join(out, "prior_eval_100.json")) as f:
+        prior_lengths = {env: ev["length_mean"] for env, ev in json.load(f).items()}
+    for env in rule8.ENVS:
+        form, why, _ = rule8.choose(rule8.collect(out, env)[0], prior_lengths[env])
+        final = form is not None and not why.startswith("provisional")
+        ckpt = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt"))
+        assert ckpt.get("prior_term") == (form if final else None), env
