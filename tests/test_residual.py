@@ -536,6 +536,19 @@ def test_omega_prime_and_prior_term_default_to_what_the_prior_records(tmp_path, 
     assert summary["args"][field] == expected
 
 
+def test_kl_ppo_keeps_both_terms_literal_whatever_form_the_prior_records(tmp_path, hopper_prior):
+    # KL PPO is RPG with tied coefficients and both terms literal; a prior's rule-8 form must not leak into it
+    ckpt = residual.load_checkpoint(hopper_prior)
+    ckpt["prior_term"] = "learner"
+    path = str(tmp_path / "prior.pt")
+    residual.save_checkpoint(path, ckpt)
+    summary = residual.train(residual.Args(env_id="Hopper-v4", prior_path=path, kl_coef=0.01, total_timesteps=512,
+                                           num_steps=256, num_minibatches=4, update_epochs=1, eval_episodes=0,
+                                           progress=False, runs_dir=str(tmp_path / "runs")))
+    assert (summary["args"]["prior_term"], summary["args"]["entropy_term"]) == ("literal", "literal")
+    assert summary["args"]["omega_prime"] == summary["args"]["alpha_hat"] == 0.01
+
+
 @pytest.mark.parametrize("field, stored, message", [("omega_prime", -1.0, "omega_prime -1.0"),
                                                      ("prior_term", "wide", "prior_term 'wide'")])
 def test_a_prior_recording_a_bad_default_is_refused(tmp_path, hopper_prior, field, stored, message):
