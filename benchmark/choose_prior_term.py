@@ -120,8 +120,8 @@ def main(argv=None):
         form, why, missing = choose(runs, prior["length_mean"])
         choices[env] = (form, why)
         todo += [command(out, env, f, s) for f, s in missing]
-        print(f"| {env} | prior | | ({prior['length_mean']:.0f} steps) | {prior['basic_return_mean']:.1f} | {prior['addon_metric_mean']:.3f} | "
-              f"{prior['total_return_mean']:.1f} | | |")
+        print(f"| {env} | prior | | ({prior['length_mean']:.0f} steps) | {prior['basic_return_mean']:.1f} | "
+              f"{prior['addon_metric_mean']:.3f} | {prior['total_return_mean']:.1f} | | |")
         for f in FORMS:
             val = [runs[f][s] for s in VALIDATION if s in runs[f]]
             for seed, ev in sorted(evals[f].items()):

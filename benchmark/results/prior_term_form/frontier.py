@@ -6,9 +6,9 @@ exactly as benchmark/reevaluate.py does). The Prior (the same 100 episodes, prio
     python benchmark/results/prior_term_form/frontier.py > benchmark/results/prior_term_form/frontier.md
 
 Where each point ran: learner form, 0.0003 / 0.003 / 0.01 / 0.03 / 0.1 here (2026-12-02's VM, whose floats follow the
-earlier VM's), 0.001 in ../alive_payment (AMD VM); centred form, 0.001 in ../hc_budget/runs_rule7 (AMD VM), 0.0003 in ../customization/rule6_runs and 0.003-0.1 in
-../customization/runs (earlier VM); omega' = 0 has no prior term, so both forms share the `customization` preset's
-point (earlier VM).
+earlier VM's), 0.001 in ../alive_payment (AMD VM); centred form, 0.001 in ../hc_budget/runs_rule7 (AMD VM), 0.0003 in
+../customization/rule6_runs and 0.003-0.1 in ../customization/runs (earlier VM); omega' = 0 has no prior term, so
+both forms share the `customization` preset's point (earlier VM).
 """
 import json
 import os
