@@ -542,9 +542,7 @@ def test_kl_ppo_keeps_both_terms_literal_whatever_form_the_prior_records(tmp_pat
     ckpt["prior_term"] = "learner"
     path = str(tmp_path / "prior.pt")
     residual.save_checkpoint(path, ckpt)
-    summary = residual.train(residual.Args(env_id="Hopper-v4", prior_path=path, kl_coef=0.01, total_timesteps=512,
-                                           num_steps=256, num_minibatches=4, update_epochs=1, eval_episodes=0,
-                                           progress=False, runs_dir=str(tmp_path / "runs")))
+    summary = residual.train(residual_args(tmp_path / "runs", prior_path=path, kl_coef=0.01, eval_episodes=0))
     assert (summary["args"]["prior_term"], summary["args"]["entropy_term"]) == ("literal", "literal")
     assert summary["args"]["omega_prime"] == summary["args"]["alpha_hat"] == 0.01
 
