@@ -238,6 +238,19 @@ def default_seeds():
                   "`--only ENV`", jobs)
 
 
+BUDGETS = (100_000, 250_000, 500_000)
+"""Shorter budgets of the default command; its 1M-step point is the customization table's Residual PPO row."""
+
+
+def budget():
+    """The default command with only --total-timesteps changed (so the learning rate anneals over the shorter budget),
+    seeds 1-3, the four envs: how much of the 1M-step gain each shorter budget keeps."""
+    jobs = [Job("budget", f"{steps // 1000}k", env, seed, "residual_ppo_continuous.py", ["--total-timesteps", str(steps)])
+            for steps in BUDGETS for seed in (1, 2, 3) for env in ["Walker2d-v4", "Ant-v4", "Hopper-v4", "HalfCheetah-v4"]]
+    return Preset("budget", "the four default commands at 100k / 250k / 500k steps, seeds 1-3: 36 runs, about 35 "
+                  "minutes on 2 cores", jobs)
+
+
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
@@ -249,4 +262,4 @@ def paper():
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
            "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
            "calibration_confirm": calibration_confirm, "customization": customization,
-           "default_seeds": default_seeds, "paper": paper}
+           "default_seeds": default_seeds, "budget": budget, "paper": paper}
