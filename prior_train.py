@@ -298,9 +298,10 @@ def sb3_vecnormalize_stats(path, obs_dim):
     return stats
 
 
-def prior_from_sb3(model_path, env_id, vecnormalize_path=None, alpha=0.001):
-    """The checkpoint of the SB3 model at `model_path` for `env_id` (no measurements, no evaluations yet), and SB3's
-    value network as a module of the normalised observation (the baseline measure_prior uses).
+def sb3_checkpoint(model_path, env_id, vecnormalize_path=None, alpha=0.001):
+    """The checkpoint of the SB3 model at `model_path` for `env_id` (no measurements, no evaluations yet), SB3's
+    value network as a module of the normalised observation (the baseline measure_prior uses), the SB3 model and
+    its VecNormalize (or None).
     The prior sees raw observations through the frozen normaliser (raw - mean) / sqrt(var + 1e-8), clipped: SB3's
     VecNormalize divides by sqrt(var + epsilon), so the stored variance is var + epsilon - 1e-8 and the normalised
     observation is SB3's exactly. Stored as floats and tensors only (torch.load(weights_only=True) loads it)."""
@@ -413,9 +414,17 @@ def prior_from_sb3(model_path, env_id, vecnormalize_path=None, alpha=0.001):
     }
     if (critic_hidden, critic_activation) == (hidden, activation):  # the loaders build one architecture for both
         ckpt["critic"] = copied([*policy.mlp_extractor.value_net, policy.value_net])
-    critic = nn.Sequential(*policy.mlp_extractor.value_net, policy.value_net).eval()
+    env.close()
+    return ckpt, nn.Sequential(*policy.mlp_extractor.value_net, policy.value_net).eval(), model, stats if norm_obs else None
 
-    # The converted prior, loaded as Residual PPO loads it, must act as SB3's policy does on the same raw observations
+
+def prior_from_sb3(model_path, env_id, vecnormalize_path=None, alpha=0.001):
+    """sb3_checkpoint's checkpoint and critic, once the converted prior, loaded as Residual PPO loads it, is seen to act
+    as SB3's policy does on the same raw observations (200 states of random actions): a one-line error otherwise."""
+    ckpt, critic, model, stats = sb3_checkpoint(model_path, env_id, vecnormalize_path, alpha)
+    policy, args = model.policy, ckpt["args"]
+    hidden, activation, algo = args["hidden_sizes"], args["activation"], ckpt["sb3"]["algorithm"]
+    env = soft.make_env(env_id)
     raw = [env.reset(seed=0)[0]]
     env.action_space.seed(0)
     for _ in range(199):
@@ -423,7 +432,7 @@ def prior_from_sb3(model_path, env_id, vecnormalize_path=None, alpha=0.001):
         raw.append(env.reset()[0] if terminated or truncated else obs)
     env.close()
     raw = np.asarray(raw, np.float64)
-    seen = stats.normalize_obs(raw) if norm_obs else raw.astype(np.float32)
+    seen = stats.normalize_obs(raw) if stats is not None else raw.astype(np.float32)
     with torch.no_grad():
         expected = policy.get_distribution(torch.as_tensor(seen, dtype=torch.float32)).distribution.mean.numpy()
     try:
