@@ -279,3 +279,23 @@ def test_statistics_and_env_mismatches_are_one_line(models, tmp_path):
         assert result.returncode == 2 and result.stderr.count("\n") == 1, (argv, result.stderr)
         assert message in result.stderr, result.stderr
     assert not (tmp_path / "p.pt").exists()
+
+
+def test_train_sb3_writes_what_the_converter_takes(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_sb3", os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "benchmark", "train_sb3.py"))
+    train_sb3 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_sb3)
+    out = tmp_path / "agent"
+    result = run_main(train_sb3.main, "--env-id", "Walker2d-v4", "--total-timesteps", "512", "--out", str(out),
+                      "--report-every", "0")
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(out)) == ["command.txt", "model.zip", "vecnormalize.pkl"]
+    assert "python" in (out / "command.txt").read_text() and "5.05041e-05" in (out / "command.txt").read_text()
+    again = run_main(train_sb3.main, "--env-id", "Walker2d-v4", "--total-timesteps", "512", "--out", str(out))
+    assert again.returncode == 2 and "exists: pass --force" in again.stderr
+    ckpt, _ = prior_train.prior_from_sb3(str(out / "model.zip"), "Walker2d-v4", str(out / "vecnormalize.pkl"))
+    assert ckpt["sb3"]["trained_on"] == "Walker2d-v4" and ckpt["sb3"]["hyperparameters"]["n_epochs"] == 20
+    assert ckpt["args"]["hidden_sizes"] == [64, 64] and ckpt["args"]["norm_obs"]
