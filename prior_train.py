@@ -141,7 +141,7 @@ def main(argv=None):
         try:
             task = get_task(base_env_id, args.addon_task)
         except TaskError as e:
-            if args.reward == "total":
+            if args.reward == "total" or args.addon_task:  # a task asked for by name must load
                 raise soft.UserError(str(e)) from None
             task = None  # a prior for an env without add-on task: fine, evaluated on its basic reward only
         if task is not None:  # one step of the add-on task now: a broken one fails in seconds, not after training

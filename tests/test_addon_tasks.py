@@ -277,3 +277,18 @@ def test_shipped_transition_tasks_on_halfcheetah(version):
             rewards.append(reward)
         # the shipped tasks' order of size per step (stiff front foot: about -3 under the prior)
         assert -5.0 < np.mean(rewards) < -0.3
+
+
+def test_scripts_refuse_a_task_of_the_wrong_signature_before_training(tmp_path):
+    import prior_train
+    import residual_ppo_continuous as residual
+    from tests.cli import main_exit
+
+    expected = ("error: add-on task 'tests.test_addon_tasks:needs_action': its reward takes (obs, action); it must take "
+                "(next_obs) or (obs, action, next_obs, info)")
+    for main in (prior_train.main, residual.main):
+        code, err = main_exit(main, ["--env-id", "Hopper-v4", "--addon-task", "tests.test_addon_tasks:needs_action",
+                                     "--runs-dir", str(tmp_path / "runs"), "--out" if main is prior_train.main else
+                                     "--prior-path", str(tmp_path / "p.pt")])
+        assert (code, err) == (2, [expected])
+    assert not (tmp_path / "runs").exists()
