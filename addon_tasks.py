@@ -10,7 +10,7 @@ The contract. A task's reward and its metric are each a function of either
     env received it (clipped to the action space's bounds), the observation after it, and the env's own `info`
     dict of that step (Gymnasium's MuJoCo envs report `x_velocity`, the control cost and more there).
 Which form is read once from the function's signature when the task is made: one required positional argument
-is the first form, four the second; any other signature is refused then, in one line (TaskError). A reward or
+is the first form, four (or only `*args`) the second; any other signature is refused then, in one line (TaskError). A reward or
 metric must return one finite number: anything else, or an exception, stops the run (TaskFailed, one line).
 An episode's metric is the mean of the per-step metric over its steps.
 
