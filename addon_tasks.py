@@ -1,39 +1,91 @@
 """Add-on tasks for policy customization (SPEC section 2): the extra reward r_R a user adds to a prior.
 
-Each task computes, from the observation returned by a step, an add-on reward and an add-on metric.
-Tasks are keyed by the env's name without version, so one entry serves both `-v4` and `-v5` ids
-(the observation indices used here are the same in both; tests/test_addon_tasks.py checks them).
+Each task computes, from one env step, an add-on reward and an add-on metric. Tasks are keyed by the env's
+name without version, so one entry serves both `-v4` and `-v5` ids (the observation indices used here are the
+same in both; tests/test_addon_tasks.py checks them).
+
+The contract. A task's reward and its metric are each a function of either
+  * `f(next_obs)`: the observation the step returned (what the shipped tasks use), or
+  * `f(obs, action, next_obs, info)`: the whole transition: the observation before the step, the action as the
+    env received it (clipped to the action space's bounds), the observation after it, and the env's own `info`
+    dict of that step (Gymnasium's MuJoCo envs report `x_velocity`, the control cost and more there).
+Which form is read once from the function's signature when the task is made: one required positional argument
+is the first form, four (or only `*args`) the second; any other signature is refused then, in one line (TaskError). A reward or
+metric must return one finite number: anything else, or an exception, stops the run (TaskFailed, one line).
+An episode's metric is the mean of the per-step metric over its steps.
 
 Add your own task without touching an algorithm file, either way:
   * registry entry: `addon_tasks.TASKS["Swimmer"] = AddonTask(...)` in a module you import, or
-  * command line: `--addon-task my_module:my_function`, where `my_function(obs) -> float` is the add-on
-    reward (its metric is then the mean add-on reward per step) or `my_function` is an `AddonTask`.
-A reward or metric must be one finite number: anything else, or an exception, stops the run (TaskFailed).
+  * command line: `--addon-task my_module:my_function`, where `my_function` is the add-on reward (its metric is
+    then the mean add-on reward per step) or an `AddonTask`, e.g. `--addon-task addon_tasks:halfcheetah_energy`.
 """
 import importlib
+import inspect
 import math
 import numbers
 import os
 import reprlib
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import gymnasium as gym
 import numpy as np
 
 
+class TaskError(ValueError):
+    """No task for this env, a `module:function` that cannot be loaded, or a function of the wrong signature."""
+
+
+class TaskFailed(TaskError):
+    """The task's code raised or returned something other than a finite number, during a step."""
+
+
+def transition_arity(fn, task_name: str, what: str) -> int:
+    """1 if `fn` is f(next_obs), 4 if it is f(obs, action, next_obs, info), read from its signature; anything
+    else is a TaskError naming the task and the signature."""
+    if not callable(fn):
+        raise TaskError(f"add-on task {task_name!r}: its {what} is {reprlib.repr(fn)}, not a function")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a readable signature: called with next_obs, as always
+        return 1
+    params = signature.parameters.values()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = sum(p.default is p.empty for p in positional)
+    most = math.inf if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
+    keyword_only = any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in params)
+    if not keyword_only:
+        if required == 4 or (required == 0 and most >= 4):
+            return 4
+        if required <= 1 <= most:
+            return 1
+    raise TaskError(f"add-on task {task_name!r}: its {what} takes {signature}; it must take (next_obs) "
+                    "or (obs, action, next_obs, info)")
+
+
 @dataclass(frozen=True)
 class AddonTask:
     name: str
     """short name of the task"""
-    reward: Callable[[np.ndarray], float]
-    """add-on reward r_R computed from the observation returned by the step"""
-    metric: Callable[[np.ndarray], float]
-    """per-step add-on metric; an episode's metric is its mean over the episode's steps"""
+    reward: Callable[..., float]
+    """add-on reward r_R of the step: f(next_obs) or f(obs, action, next_obs, info) (the module's docstring)"""
+    metric: Callable[..., float]
+    """per-step add-on metric, same two forms; an episode's metric is its mean over the episode's steps"""
     metric_name: str
     """what the metric measures, for tables"""
+    arity: dict = field(init=False, repr=False, compare=False)
+    """reward and metric -> 1 or 4 arguments, read from their signatures once, when the task is made"""
+
+    def __post_init__(self):
+        object.__setattr__(self, "arity", {what: transition_arity(getattr(self, what), self.name, what)
+                                           for what in ("reward", "metric")})
+
+    def compute(self, what: str, obs, action, next_obs, info):
+        """The task's `what` ("reward" or "metric") of one transition, called in the function's own form."""
+        fn = getattr(self, what)
+        return fn(obs, action, next_obs, info) if self.arity[what] == 4 else fn(next_obs)
 
 
 TASKS = {
@@ -44,13 +96,36 @@ TASKS = {
     "Walker2d": AddonTask("walk upright", lambda o: -10.0 * abs(o[1]), lambda o: abs(o[1]), "mean |torso pitch|"),
 }
 
+# Two tasks of the transition, passed as `--addon-task addon_tasks:halfcheetah_energy` (or `:halfcheetah_target_speed`).
+# Their coefficients put the add-on reward per step at the shipped tasks' order (about -2 to -3 under the shipped
+# HalfCheetah prior, which runs at ~5 m/s with a mean squared action of ~0.75; about -1 to -2 under random actions).
 
-class TaskError(ValueError):
-    """No task for this env, or a `module:function` that cannot be loaded."""
+def energy_penalty(obs, action, next_obs, info):
+    """Save energy: a penalty on the squared action (HalfCheetah's own control cost has weight 0.1 on the same sum)."""
+    return -0.5 * float(np.sum(np.square(action)))
 
 
-class TaskFailed(TaskError):
-    """The task's code raised or returned something other than a finite number, during a step."""
+def mean_squared_action(obs, action, next_obs, info):
+    return float(np.mean(np.square(action)))
+
+
+halfcheetah_energy = AddonTask("save energy", energy_penalty, mean_squared_action, "mean squared action")
+
+TARGET_SPEED = 2.0
+"""m/s: well below what the shipped HalfCheetah prior runs at, so the task asks it to slow down and stay steady"""
+
+
+def target_speed_error(obs, action, next_obs, info):
+    """Run at TARGET_SPEED: minus the distance of the forward speed the env reports in info from the target."""
+    return -abs(float(info["x_velocity"]) - TARGET_SPEED)
+
+
+def forward_speed(obs, action, next_obs, info):
+    return float(info["x_velocity"])
+
+
+halfcheetah_target_speed = AddonTask(f"run at {TARGET_SPEED:g} m/s", target_speed_error, forward_speed,
+                                     "mean forward speed (m/s)")
 
 
 def get_task(env_id: str, spec: Optional[str] = None) -> AddonTask:
@@ -65,8 +140,9 @@ def get_task(env_id: str, spec: Optional[str] = None) -> AddonTask:
         if isinstance(obj, AddonTask):
             return obj
         if not callable(obj):
-            raise TaskError(f"add-on task {spec!r} is neither an AddonTask nor a function obs -> reward")
-        return AddonTask(spec, obj, obj, "mean add-on reward")
+            raise TaskError(f"add-on task {spec!r} is neither an AddonTask nor a function (next_obs) or "
+                            "(obs, action, next_obs, info) -> reward")
+        return AddonTask(spec, obj, obj, "mean add-on reward")  # its signature is checked here, once
     name = gym.envs.registration.parse_env_id(env_id.split(":")[-1])[1]
     if name not in TASKS:
         raise TaskError(f"no add-on task for {env_id}: known envs are {', '.join(sorted(TASKS))}; "
@@ -85,13 +161,14 @@ class AddonRewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         gym.Wrapper.__init__(self, env)
         if reward not in ("addon", "total", "basic"):
             raise ValueError(f"reward must be addon, total or basic, not {reward!r}")
-        self.task, self.mode, self.steps = task, reward, 0
+        self.task, self.mode, self.steps, self.obs = task, reward, 0, None
 
-    def _call(self, what, obs):
-        """The task's `what` ("reward" or "metric") at obs, as a float; TaskFailed names the task, step and value."""
+    def _call(self, what, obs, action, next_obs, info):
+        """The task's `what` ("reward" or "metric") of the transition, as a float; TaskFailed names the task, step
+        and value."""
         where = f"add-on task {self.task.name!r}: its {what} at step {self.steps} of this env"
         try:
-            value = getattr(self.task, what)(obs)
+            value = self.task.compute(what, obs, action, next_obs, info)
         except Exception as e:  # the user's code: one line that points into it, not a traceback of ours
             frame = traceback.extract_tb(e.__traceback__)[-1]
             raise TaskFailed(f"{where} raised {type(e).__name__}: {e} "
@@ -103,11 +180,21 @@ class AddonRewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
                              "it must return one finite number")
         return float(value)
 
+    def reset(self, **kwargs):
+        self.obs, info = self.env.reset(**kwargs)  # the `obs` of the first transition
+        return self.obs, info
+
     def step(self, action):
         obs, basic, terminated, truncated, info = self.env.step(action)
         self.steps += 1
-        addon = self._call("reward", obs)
-        info = dict(info, basic_reward=float(basic), addon_reward=addon, addon_metric=self._call("metric", obs))
+        # the task sees the action within the bounds: the algorithms clip before stepping, and an env given more
+        # than its bounds (MuJoCo clamps its controls) acts on the clipped action anyway
+        space = self.action_space
+        clipped = np.clip(action, space.low, space.high) if isinstance(space, gym.spaces.Box) else action
+        prev, self.obs = self.obs, obs
+        addon = self._call("reward", prev, clipped, obs, info)
+        metric = self._call("metric", prev, clipped, obs, info)
+        info = dict(info, basic_reward=float(basic), addon_reward=addon, addon_metric=metric)
         reward = {"addon": addon, "total": float(basic) + addon, "basic": float(basic)}[self.mode]
         return obs, reward, terminated, truncated, info
 

@@ -164,3 +164,131 @@ def test_module_that_fails_to_import_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(TaskError, match="cannot load add-on task 'broken_task_module:f' \\(RuntimeError: oops at import\\)"):
         get_task("Hopper-v4", "broken_task_module:f")
     sys.modules.pop("broken_task_module", None)
+
+
+# --- tasks of the transition: f(obs, action, next_obs, info) beside f(next_obs) ---
+
+def needs_action(obs, action):  # the two-argument task a user may try first: refused when loaded, in one line
+    return -0.1 * float(np.sum(np.square(action)))
+
+
+def action_cost(obs, action, next_obs, info):
+    return -float(np.sum(np.square(action)))
+
+
+class Recorder:
+    """A task of the transition that records every call's arguments."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, obs, action, next_obs, info):
+        self.calls.append((np.copy(obs), np.copy(action), np.copy(next_obs), info))
+        return 0.5
+
+
+def test_transition_task_gets_obs_clipped_action_next_obs_and_the_envs_own_info():
+    record = Recorder()
+    env = AddonRewardWrapper(gym.make("HalfCheetah-v4"), addon_tasks.AddonTask("rec", record, lambda o: 1.0, "m"))
+    plain = gym.make("HalfCheetah-v4")
+    obs0, _ = env.reset(seed=3)
+    plain_obs0, _ = plain.reset(seed=3)
+    actions = [np.array([2.0, -3.0, 0.5, 1.0, -1.0, 0.0], np.float32), np.full(6, 0.2, np.float32)]
+    obs1, reward, *_, info1 = env.step(actions[0])
+    obs2, *_ = env.step(actions[1])
+    plain_obs1, *_, plain_info1 = plain.step(np.clip(actions[0], -1, 1))  # MuJoCo clamps: same motion
+    assert reward == 0.5 and info1["addon_reward"] == 0.5 and info1["addon_metric"] == 1.0
+    (o, a, n, i), (o2, a2, n2, _) = record.calls
+    np.testing.assert_array_equal(o, obs0)
+    np.testing.assert_array_equal(o, plain_obs0)
+    np.testing.assert_array_equal(a, [1.0, -1.0, 0.5, 1.0, -1.0, 0.0])  # clipped to the bounds
+    np.testing.assert_array_equal(n, obs1)
+    np.testing.assert_allclose(n, plain_obs1)
+    np.testing.assert_array_equal(o2, obs1)  # the next transition starts where this one ended
+    np.testing.assert_array_equal(a2, actions[1])
+    np.testing.assert_array_equal(n2, obs2)
+    # the env's own info: its keys and values, not the wrapper's additions
+    assert set(i) == set(plain_info1) and "x_velocity" in i and "addon_reward" not in i
+    assert i["x_velocity"] == pytest.approx(plain_info1["x_velocity"])
+    env.reset(seed=4)  # a reset starts a new first transition
+    env.step(actions[1])
+    assert record.calls[-1][0].tolist() == plain.reset(seed=4)[0].tolist()
+
+
+def test_both_forms_mix_in_one_task_and_from_the_command_line():
+    task = addon_tasks.AddonTask("mixed", action_cost, lambda next_obs: next_obs[0], "t")
+    assert task.arity == {"reward": 4, "metric": 1}
+    env = AddonRewardWrapper(gym.make("tests.toy_envs:Counter-v0"), task, reward="total")
+    env.reset(seed=0)
+    obs, reward, *_, info = env.step(np.array([3.0], np.float32))  # clipped to 1 for the task
+    assert info["addon_reward"] == -1.0 and reward == 1.0 - 1.0 and info["addon_metric"] == obs[0] == 1.0
+    loaded = get_task("Counter-v0", "tests.test_addon_tasks:action_cost")
+    assert loaded.arity == {"reward": 4, "metric": 4} and loaded.name == "tests.test_addon_tasks:action_cost"
+    old_form = get_task("Counter-v0", "tests.toy_envs:counter_addon")  # f(next_obs) works unchanged
+    assert old_form.arity == {"reward": 1, "metric": 1}
+    assert all(t.arity == {"reward": 1, "metric": 1} for t in addon_tasks.TASKS.values())
+    # *args takes the whole transition; an optional second argument keeps the next-observation form
+    assert addon_tasks.AddonTask("v", lambda *a: 0.0, lambda o, k=2: 0.0, "m").arity == {"reward": 4, "metric": 1}
+
+
+@pytest.mark.parametrize("fn, shown", [
+    (needs_action, "(obs, action)"), (lambda: 1.0, "()"), (lambda o, a, n: 1.0, "(o, a, n)"),
+    (lambda o, a, n, i, extra: 1.0, "(o, a, n, i, extra)"), (lambda o, *, scale: 1.0, "(o, *, scale)"),
+])
+def test_a_task_of_any_other_signature_is_refused_when_loaded_in_one_line(fn, shown):
+    for what in ("reward", "metric"):
+        with pytest.raises(TaskError) as e:
+            addon_tasks.AddonTask("bad", fn, lambda o: 0.0, "m") if what == "reward" else (
+                addon_tasks.AddonTask("bad", lambda o: 0.0, fn, "m"))
+        assert str(e.value) == (f"add-on task 'bad': its {what} takes {shown}; it must take (next_obs) or "
+                                "(obs, action, next_obs, info)")
+    with pytest.raises(TaskError, match=r"^add-on task 'tests.test_addon_tasks:needs_action': its reward takes "
+                                        r"\(obs, action\); it must take"):
+        get_task("HalfCheetah-v4", "tests.test_addon_tasks:needs_action")
+    with pytest.raises(TaskError, match="its metric is 3, not a function"):
+        addon_tasks.AddonTask("bad", lambda o: 0.0, 3, "m")
+
+
+def test_transition_task_returning_a_non_number_or_raising_is_one_line():
+    with pytest.raises(TaskFailed, match=r"its metric at step 1 of this env returned 'x' \(str\); it must return one "):
+        counter_with(action_cost, lambda o, a, n, i: "x").step(np.zeros(1, np.float32))
+    with pytest.raises(TaskFailed, match=r"its reward at step 1 of this env raised KeyError: 'x_velocity' \(addon_tasks"):
+        counter_with(addon_tasks.target_speed_error).step(np.zeros(1, np.float32))  # the toy env's info is empty
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_shipped_transition_tasks_on_halfcheetah(version):
+    assert get_task(f"HalfCheetah-{version}", "addon_tasks:halfcheetah_energy") is addon_tasks.halfcheetah_energy
+    for task in (addon_tasks.halfcheetah_energy, addon_tasks.halfcheetah_target_speed):
+        env = AddonRewardWrapper(gym.make(f"HalfCheetah-{version}"), task)
+        env.reset(seed=0)
+        env.action_space.seed(0)
+        rewards = []
+        for _ in range(50):
+            action = 1.5 * env.action_space.sample()  # some beyond the bounds: the task prices the clipped one
+            _, reward, *_, info = env.step(action)
+            clipped = np.clip(action, -1, 1)
+            if task is addon_tasks.halfcheetah_energy:
+                assert reward == pytest.approx(-0.5 * np.sum(clipped**2))
+                assert info["addon_metric"] == pytest.approx(np.mean(clipped**2))
+            else:
+                assert info["addon_metric"] == pytest.approx(info["x_velocity"])
+                assert reward == pytest.approx(-abs(info["x_velocity"] - 2.0))
+            rewards.append(reward)
+        # the shipped tasks' order of size per step (stiff front foot: about -3 under the prior)
+        assert -5.0 < np.mean(rewards) < -0.3
+
+
+def test_scripts_refuse_a_task_of_the_wrong_signature_before_training(tmp_path):
+    import prior_train
+    import residual_ppo_continuous as residual
+    from tests.cli import main_exit
+
+    expected = ("error: add-on task 'tests.test_addon_tasks:needs_action': its reward takes (obs, action); it must take "
+                "(next_obs) or (obs, action, next_obs, info)")
+    for main in (prior_train.main, residual.main):
+        code, err = main_exit(main, ["--env-id", "Hopper-v4", "--addon-task", "tests.test_addon_tasks:needs_action",
+                                     "--runs-dir", str(tmp_path / "runs"), "--out" if main is prior_train.main else
+                                     "--prior-path", str(tmp_path / "p.pt")])
+        assert (code, err) == (2, [expected])
+    assert not (tmp_path / "runs").exists()
