@@ -251,6 +251,24 @@ def budget():
                   "minutes on 2 cores", jobs)
 
 
+ADDON_EXAMPLES = {"energy": "addon_tasks:halfcheetah_energy", "target speed": "addon_tasks:halfcheetah_target_speed"}
+"""The shipped examples of add-on rewards of the transition: one of the action, one of the env's `info`."""
+
+
+def addon_examples():
+    """The two example tasks of the transition from the shipped HalfCheetah prior: the default command against Greedy
+    PPO and KL PPO (beta = the prior's omega'), seeds 1-3, 1M steps, task by task."""
+    env, omega = "HalfCheetah-v4", shipped_omega_prime("HalfCheetah-v4")
+    rows = {"Residual PPO": [], "Greedy PPO": ["--omega-prime", "0", "--alpha-hat", "0"],
+            "KL PPO": ["--kl-coef", f"{omega:g}"]}
+    jobs = [Job("addon_examples", f"{label} ({name})", env, seed, "residual_ppo_continuous.py",
+                ["--total-timesteps", "1000000", "--addon-task", task, *flags])
+            for name, task in ADDON_EXAMPLES.items() for seed in (1, 2, 3) for label, flags in rows.items()]
+    return Preset("addon_examples", "the add-on rewards of the transition (HalfCheetah: save energy, run at a target "
+                  "speed) from the shipped prior: Residual PPO, Greedy PPO and KL PPO, seeds 1-3, 1M steps: 18 runs, "
+                  "about 1.5 hours on 2 cores; run a task at a time with `--only energy` or `--only target`", jobs)
+
+
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
@@ -262,4 +280,4 @@ def paper():
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
            "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
            "calibration_confirm": calibration_confirm, "customization": customization,
-           "default_seeds": default_seeds, "budget": budget, "paper": paper}
+           "default_seeds": default_seeds, "budget": budget, "addon_examples": addon_examples, "paper": paper}
