@@ -289,28 +289,43 @@ class Agent(nn.Module):
 class FlatAdam:
     """torch.optim.Adam (no weight decay) plus clip_grad_norm_, on one flat buffer of every parameter and one of every
     gradient: each minibatch is a handful of whole-buffer ops instead of per-tensor loops (the update is
-    dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens."""
+    dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens.
+    Whatever gives a parameter new storage (Module.to for a device move, a dtype round trip) cuts it off the buffers;
+    each call checks for that and binds the parameters again, Adam's moments carried along."""
 
     def __init__(self, params, lr, eps, betas=(0.9, 0.999)):
-        params = list(params)
-        self.param = torch.cat([p.detach().reshape(-1) for p in params])
-        self.grad, self.m, self.v = (torch.zeros_like(self.param) for _ in range(3))
+        self.params, self.m, self.v = list(params), None, None
+        self.bind()
+        self.lr, self.eps, self.betas, self.t = lr, eps, betas, 0
+
+    def bind(self):
+        """Each parameter and its gradient become views into flat buffers that start with their current values."""
+        self.param = torch.cat([p.detach().reshape(-1) for p in self.params])
+        self.grad = torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad.detach()).reshape(-1) for p in self.params])
+        self.m, self.v = (torch.zeros_like(self.param) if t is None else t.to(self.param) for t in (self.m, self.v))
         offset = 0
-        for p in params:  # each parameter and its gradient become views into the flat buffers
+        for p in self.params:
             n = p.numel()
             p.data, p.grad = self.param[offset:offset + n].view_as(p), self.grad[offset:offset + n].view_as(p)
             offset += n
-        self.lr, self.eps, self.betas, self.t = lr, eps, betas, 0
+        self.bound = [(p, p.data_ptr(), p.grad.data_ptr()) for p in self.params]
+
+    def check_bound(self):
+        if any(p.data_ptr() != d or p.grad is None or p.grad.data_ptr() != g for p, d, g in self.bound):
+            self.bind()
 
     def zero_grad(self):
+        self.check_bound()
         self.grad.zero_()  # backward accumulates into the views in place
 
     def clip_grad_norm_(self, max_norm):
+        self.check_bound()
         norm = torch.linalg.vector_norm(self.grad)
         self.grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
         return norm
 
     def step(self):
+        self.check_bound()
         (beta1, beta2), self.t = self.betas, self.t + 1
         self.m.lerp_(self.grad, 1 - beta1)
         self.v.mul_(beta2).addcmul_(self.grad, self.grad, value=1 - beta2)
@@ -659,7 +674,8 @@ def train(args, inspect=None):
     progress.close()
     train_time = time.time() - start_time
 
-    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, seed=args.seed + 10_000,
+    agent.cpu()  # training is over: evaluate and save from the CPU (FlatAdam would follow the move anyway)
+    eval_result = evaluate(agent, normalizer, args.env_id, args.eval_episodes, seed=args.seed + 10_000,
                            video_path=os.path.join(run_dir, "videos", "final.gif") if args.capture_video else None)
     eval_stochastic = evaluate(agent, normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, stochastic=True)
     if eval_result["episodes"]:
