@@ -44,7 +44,7 @@ class Args(soft.Args):
     return scale within 10% of a 1M-step measurement but the advantage temperature only to about +/-0.0017 (1M:
     +/-0.0004)"""
     measure_only: bool = False
-    """train nothing: add the measured statistics to the existing checkpoint at --out (weights untouched)"""
+    """train nothing: add the measured statistics (at --gamma) to the existing checkpoint at --out (weights untouched)"""
 
 
 def evaluate_prior(ckpt, env_id, task, episodes, seed, stochastic=False):
@@ -59,7 +59,8 @@ MEASURED = ("basic_return_scale", "basic_reward_mean", "advantage_temperature", 
 @torch.inference_mode()
 def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     """Statistics of the prior under its own stochastic actions on the basic reward r, which only the prior's
-    trainer sees (Residual PPO has no access to r):
+    trainer sees (Residual PPO has no access to r), at discount `gamma` (recorded as measure_gamma: Residual PPO
+    refuses a --gamma other than the one its return scale was measured at):
     - basic_return_scale: the std of the discounted basic return, as the running reward normaliser computes it;
       `--addon-scale prior` divides r_R by it, so r_R lives in the prior's normalised basic-reward units.
     - basic_reward_mean: the mean basic reward per step under the prior (what staying alive is worth to r per
@@ -103,7 +104,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     stderr = float(np.std(residuals - slope * xc) / (np.std(xs) * np.sqrt(steps)))
     return {"basic_return_scale": scale, "basic_reward_mean": float(rewards.mean()),
             "advantage_temperature": slope, "advantage_temperature_stderr": stderr,
-            "entropy": float(entropies.mean()), "measure_steps": steps}
+            "entropy": float(entropies.mean()), "measure_steps": steps, "measure_gamma": gamma}
 
 
 def main(argv=None):
@@ -115,7 +116,7 @@ def main(argv=None):
             ckpt = soft.load_checkpoint(out)
             if ckpt["env_id"] != base_env_id:
                 raise soft.UserError(f"{out} is a prior for {ckpt['env_id']}, not {base_env_id}")
-            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
+            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000, args.gamma))
             soft.save_checkpoint(out, ckpt)
             print(f"measured {out}: " + ", ".join(f"{k} {ckpt[k]:.4g}" for k in MEASURED))
             return
@@ -145,7 +146,7 @@ def main(argv=None):
             out = f"{out}.new-{summary['run_name']}"
         ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id)  # soft saved the final alpha
         if args.reward == "basic" and args.measure_steps:
-            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
+            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000, args.gamma))
         if task is not None and args.eval_episodes:
             for key, stochastic in (("eval_task", False), ("eval_task_stochastic", True)):
                 ckpt[key] = evaluate_prior(ckpt, base_env_id, task, args.eval_episodes, args.seed + 10_000, stochastic)

@@ -109,13 +109,8 @@ class Args:
     """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef and both
     log-prob terms literal: its mean, -kl_coef * KL, is already zero at the prior)"""
     init_from_prior: bool = True
-    """start the actor and the observation normaliser from the prior (the critic always starts from scratch)"""
-    prior_warmup_steps: int = 0
-    """RQL's warm start (0: off): over the first this-many steps the prior term's weight is
-    max(omega', warmup_omega_prime * (1 - step / prior_warmup_steps)), a stronger pull toward the prior while the
-    critic, which starts from scratch, learns"""
-    warmup_omega_prime: float = 0.03
-    """the prior term's weight at step 0 under --prior-warmup-steps (0.03: rule 1's tie, which held every prior)"""
+    """start the actor and the observation normaliser from the prior, which sets --norm-obs and --clip-obs to the
+    prior's (the actor was trained on the prior's inputs); the critic always starts from scratch"""
     vf_coef: float = 0.5
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
@@ -162,8 +157,6 @@ def check_args(args):
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
     if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
         raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
-    if args.prior_warmup_steps < 0:
-        raise UserError(f"--prior-warmup-steps must be >= 0, got {args.prior_warmup_steps}")
     args.batch_size = args.num_envs * args.num_steps
     if args.batch_size % args.num_minibatches:
         raise UserError(f"--num-minibatches {args.num_minibatches} does not divide the batch "
@@ -180,7 +173,7 @@ def check_args(args):
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
         args.prior_term = args.entropy_term = "literal"
-    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "warmup_omega_prime", "vf_coef",
+    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef",
                  "max_grad_norm", "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
@@ -602,6 +595,16 @@ def train(args, inspect=None):
         args.prior_term = prior_ckpt.get("prior_term", "centred")
         if args.prior_term not in ("centred", "literal", "learner"):
             raise UserError(f"prior {args.prior_path} records prior_term {args.prior_term!r}: pass --prior-term")
+    if args.addon_scale == "prior" and "basic_return_scale" not in prior_ckpt:
+        raise UserError(f"prior {args.prior_path} records no measured statistics: run "
+                        f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
+    measured_at = prior_ckpt.get("measure_gamma", 0.99)  # the return scale depends on gamma
+    if args.addon_scale == "prior" and measured_at != args.gamma:
+        raise UserError(f"prior {args.prior_path} measured its basic-return scale at gamma {measured_at}, not --gamma "
+                        f"{args.gamma}: measure a copy, `cp {args.prior_path} my_prior.pt && python prior_train.py --env-id "
+                        f"{args.env_id} --out my_prior.pt --measure-only --gamma {args.gamma}`, and pass it as --prior-path")
+    if args.init_from_prior:  # the actor was trained on the prior's inputs: the learner sees the observations as it did
+        args.norm_obs, args.clip_obs = prior_ckpt["args"]["norm_obs"], prior_ckpt["args"]["clip_obs"]
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
@@ -628,9 +631,6 @@ def train(args, inspect=None):
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
     prior = Prior(prior_ckpt)
-    if args.addon_scale == "prior" and "basic_return_scale" not in prior_ckpt:
-        raise UserError(f"prior {args.prior_path} records no measured statistics: run "
-                        f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
     if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
         agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
         agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
@@ -678,9 +678,6 @@ def train(args, inspect=None):
         if args.anneal_lr:
             frac = 1.0 - (iteration - 1.0) / args.num_iterations
             optimizer.lr = frac * args.learning_rate
-        # RQL's warm start: the prior term's weight decays linearly from warmup_omega_prime, never below omega'
-        warm = args.warmup_omega_prime * (1.0 - global_step / args.prior_warmup_steps) if args.prior_warmup_steps else 0.0
-        omega_prime = max(args.omega_prime, warm)
 
         with torch.inference_mode():
             policy = numpy_policy(agent)
@@ -731,7 +728,7 @@ def train(args, inspect=None):
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
                 prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s)), or CE
                 entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
-                rewards[step] = (addon + omega_prime * (prior_logprobs[step] + prior_offset)
+                rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):
@@ -818,7 +815,6 @@ def train(args, inspect=None):
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
 
         writer.add_scalar("charts/learning_rate", optimizer.lr, global_step)
-        writer.add_scalar("charts/omega_prime", omega_prime, global_step)  # the prior term's weight (warm start)
         writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
         writer.add_scalar("losses/policy_loss", pg_loss.item(), global_step)
         writer.add_scalar("losses/entropy", entropy.item(), global_step)
@@ -884,8 +880,9 @@ def main(argv=None):
         sys.exit(130)
     print(f"{summary['run_name']}: {summary['global_step']:,} steps in {summary['train_time_s'] / 60:.1f} min "
           f"({summary['sps']:.0f} steps/s)")
-    if summary["eval"]["episodes"]:
-        print(before_after_table(summary))
+    if summary["eval"]["episodes"]:  # the table's "prior (before)" is a fresh policy under --no-init-from-prior
+        table = before_after_table(summary)
+        print(table if args.init_from_prior else table.replace("prior (before)", "fresh policy (before)", 1))
 
 
 if __name__ == "__main__":

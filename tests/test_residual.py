@@ -105,15 +105,18 @@ def test_state_dependent_prior_log_prob_and_entropy_per_state(hopper_sds_prior):
 
 
 @pytest.mark.parametrize("prior_class", ["hopper_prior", "hopper_sds_prior"])
-def test_learner_starts_as_the_prior(tmp_path, prior_class, request):
+@pytest.mark.parametrize("norm_obs", [True, False])
+def test_learner_starts_as_the_prior(tmp_path, prior_class, norm_obs, request):
     # The learner's normaliser starts from the prior's statistics and keeps adapting; a huge count pins it for
     # the first rollout, so the learner's distribution must equal the prior's at every step of it. A prior with a
-    # state-dependent std gives the learner its class, std network included.
+    # state-dependent std gives the learner its class, std network included. --no-norm-obs cannot feed the prior's
+    # actor raw observations: the learner takes the prior's observation settings.
     hopper_prior = request.getfixturevalue(prior_class)
     pinned = tmp_path / "pinned.pt"
     ckpt = torch.load(hopper_prior, weights_only=True)
     torch.save(dict(ckpt, obs_rms=dict(ckpt["obs_rms"], count=1e12)), pinned)
-    _, rollouts = collect(residual_args(tmp_path, prior_path=str(pinned)))
+    summary, rollouts = collect(residual_args(tmp_path, prior_path=str(pinned), norm_obs=norm_obs))
+    assert summary["args"]["norm_obs"] is True
     first = rollouts[0]
     # same distribution: the learner's log-prob of its own samples equals the prior's, so the KL estimate is 0
     np.testing.assert_allclose(first["logprobs"], first["prior_logprobs"], atol=1e-4)
@@ -141,20 +144,6 @@ def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_p
         # KL-regularised reward: r_R - beta * log(pi_theta / pi_prior)
         expected = addon - 0.2 * (a["logprobs"][:, 0] - prior_lp)
         np.testing.assert_allclose(a["rewards"][:, 0], expected, rtol=1e-5, atol=1e-5)
-
-
-def test_prior_warmup_decays_the_prior_terms_weight_to_omega_prime(tmp_path, counter_prior):
-    """--prior-warmup-steps N: the weight is max(omega', W (1 - step / N)) at each rollout's first step."""
-    _, ro = collect(residual_args(tmp_path, env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon",
-                                  prior_path=counter_prior, norm_reward=False, norm_obs=False, init_from_prior=False,
-                                  eval_episodes=0, addon_scale="running", omega_prime=0.1, alpha_hat=0.0,
-                                  prior_term="literal", total_timesteps=2048, num_steps=512, prior_warmup_steps=1024,
-                                  warmup_omega_prime=0.5))
-    weights = []
-    for r in ro:
-        addon = 0.5 * (r["obs"][:, 0, 0].astype(np.float64) + 1)
-        weights.append(np.median((r["rewards"][:, 0] - addon) / r["prior_logprobs"][:, 0]))
-    np.testing.assert_allclose(weights, [0.5, 0.25, 0.1, 0.1], rtol=1e-4)
 
 
 @pytest.mark.parametrize("addon_scale", ["running", "prior"])
@@ -197,7 +186,7 @@ def test_end_to_end_residual_run(tmp_path, hopper_prior):
     tags = EventAccumulator(str(run_dir)).Reload().Tags()["scalars"]
     for tag in ("charts/episodic_basic_return", "charts/episodic_addon_return", "charts/episodic_total_return",
                 "charts/episodic_addon_metric", "charts/mean_prior_logprob", "charts/mean_logprob",
-                "charts/kl_to_prior", "charts/omega_prime", "eval/total_return", "eval/addon_metric"):
+                "charts/kl_to_prior", "eval/total_return", "eval/addon_metric"):
         assert tag in tags, tag
 
 
@@ -220,9 +209,8 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
         (["--env-id", "Swimmer-v4"], "no add-on task"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "0.1", "--alpha-hat", "0.1"], "either"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "-1"], "non-negative"),
-        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--prior-warmup-steps", "-5"],
-         "--prior-warmup-steps must be >= 0, got -5"),
-        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--warmup-omega-prime", "-1"], "non-negative"),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--gamma", "0.98"],
+         f"measured its basic-return scale at gamma 0.99, not --gamma 0.98: measure a copy, `cp {hopper_prior} my_prior.pt"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "nan"],
          "--omega-prime must be a finite number, got nan"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "inf"], "--kl-coef must be a finite number"),
@@ -492,6 +480,32 @@ def test_measure_only_adds_statistics_and_keeps_the_weights(tmp_path, hopper_pri
     with pytest.raises(SystemExit) as e:  # a prior for another env is refused, the file untouched
         prior_train.main(["--env-id", "Walker2d-v4", "--out", str(path), "--measure-only"])
     assert e.value.code == 2 and digest(path) == kept
+
+
+def test_the_return_scale_is_measured_at_the_runs_gamma(tmp_path, hopper_prior):
+    path = tmp_path / "prior.pt"
+    path.write_bytes(open(hopper_prior, "rb").read())
+    assert torch.load(path, weights_only=True)["measure_gamma"] == 0.99  # prior_train measures at its --gamma
+    prior_train.main(["--env-id", "Hopper-v4", "--out", str(path), "--measure-only", "--measure-steps", "2000",
+                      "--gamma", "0.98"])
+    assert torch.load(path, weights_only=True)["measure_gamma"] == 0.98
+    assert residual.train(residual_args(tmp_path / "a", prior_path=str(path), gamma=0.98, eval_episodes=0))
+    with pytest.raises(residual.UserError, match="at gamma 0.98, not --gamma 0.99: measure a copy"):
+        residual.train(residual_args(tmp_path / "b", prior_path=str(path), eval_episodes=0))
+    ckpt = torch.load(path, weights_only=True)
+    del ckpt["measure_gamma"]  # a prior measured before the gamma was recorded: measured at 0.99
+    residual.save_checkpoint(str(path), ckpt)
+    with pytest.raises(residual.UserError, match="at gamma 0.99, not --gamma 0.98"):
+        residual.train(residual_args(tmp_path / "c", prior_path=str(path), gamma=0.98, eval_episodes=0))
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()  # refused before any run folder
+
+
+def test_no_init_from_prior_does_not_call_the_starting_policy_the_prior(tmp_path, counter_prior):
+    argv = [*COUNTER, "--prior-path", counter_prior, "--addon-task", "tests.toy_envs:counter_addon", "--eval-episodes",
+            "1", "--runs-dir", str(tmp_path)]
+    assert "prior (before) -> customized (after)" in run_main(residual.main, *argv).stdout
+    out = run_main(residual.main, *argv, "--no-init-from-prior")
+    assert out.returncode == 0 and "fresh policy (before) -> customized (after)" in out.stdout and "prior" not in out.stdout
 
 
 def test_prior_without_measured_statistics_says_how_to_measure_it(tmp_path):
