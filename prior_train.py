@@ -64,7 +64,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     - basic_return_scale: the std of the discounted basic return, as the running reward normaliser computes it;
       `--addon-scale prior` divides r_R by it, so r_R lives in the prior's normalised basic-reward units.
     - basic_reward_mean: the mean basic reward per step under the prior (what staying alive is worth to r per
-      step; the README, "Where episodes can end early").
+      step; docs/residual_ppo.md).
     - advantage_temperature: the least-squares slope of the prior's advantage (r / scale units) on
       log pi_prior(a|s) + H(pi_prior): the alpha for which alpha * (log pi + H) best matches the advantage, i.e.
       the temperature at which the prior looks soft-optimal (RQL assumes it equals the training alpha).
@@ -144,7 +144,7 @@ def main(argv=None):
         ckpt = soft.load_checkpoint(summary["checkpoint"])  # refuses nan/inf weights: no nan prior is ever written
         if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
             out = f"{out}.new-{summary['run_name']}"
-        ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id)  # soft saved the final alpha
+        ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id)  # soft saved alpha
         if args.reward == "basic" and args.measure_steps:
             ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000, args.gamma))
         if task is not None and args.eval_episodes:
