@@ -72,7 +72,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
       here, rescaled by least squares) leaves the slope unbiased and only removes variance.
     - entropy: H(pi_prior(.|s)) averaged over the measured states (one value for all s with a state-independent std)."""
     prior = residual.Prior(ckpt)
-    critic = residual.Agent(prior.agent.actor_mean[0].in_features, prior.agent.actor_logstd.shape[-1]).critic
+    critic = residual.agent_from_checkpoint(ckpt).critic  # the prior's architecture
     critic.load_state_dict(ckpt["critic"])
     env = soft.make_env(env_id)
     low, high = env.action_space.low, env.action_space.high
@@ -82,7 +82,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99):
     ret = 0.0
     for t in range(steps):
         x = prior.normalizer.obs(np.asarray(obs, dtype=np.float64).reshape(1, -1), update=False)
-        mean, logstd = prior.policy(x)  # the std is the same in every state, or the state's own
+        mean, logstd = prior.policy(x)  # the std is the same in every state
         mean, logstd = mean[0], np.broadcast_to(logstd, mean.shape)[0]
         z = rng.standard_normal(mean.shape)
         obs, rewards[t], terminated, truncated, _ = env.step(np.clip(mean + np.exp(logstd) * z, low, high))

@@ -104,8 +104,8 @@ class Args:
     kl_coef: Optional[float] = None
     """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef, both terms literal)"""
     init_from_prior: bool = True
-    """start the actor and the observation normaliser (--norm-obs and --clip-obs too) from the prior; the critic always
-    starts from scratch"""
+    """start the actor (--hidden-sizes and --activation too) and the observation normaliser (--norm-obs and --clip-obs
+    too) from the prior; the critic always starts from scratch"""
     vf_coef: float = 0.5
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
@@ -122,6 +122,15 @@ class Args:
     """normalised rewards are clipped to [-clip_reward, clip_reward]"""
     bootstrap_truncated: bool = True
     """on a time-limit truncation add gamma * V(final obs) to the reward (CleanRL treats it as a termination)"""
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    """widths of the hidden layers of the actor's mean and of the critic (two networks of this shape)"""
+    activation: Literal["tanh", "relu"] = "tanh"
+    """the activation after each hidden layer"""
+    log_std_init: float = 0.0
+    """initial log-std of the policy, every action dimension"""
+    ortho_init: bool = True
+    """CleanRL's orthogonal initialisation (gain sqrt(2); last layers 0.01 for the actor, 1 for the critic; zero
+    biases); off: torch's default initialisation"""
 
     # to be filled in runtime
     batch_size: int = 0
@@ -149,6 +158,8 @@ def check_args(args):
         raise UserError(f"--seed must lie in [0, 2**32), got {args.seed}")  # numpy's seeding range
     if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
+    if any(n <= 0 for n in args.hidden_sizes):
+        raise UserError(f"--hidden-sizes must be positive layer widths, got {' '.join(map(str, args.hidden_sizes))}")
     if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
         raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
     args.batch_size = args.num_envs * args.num_steps
@@ -256,7 +267,7 @@ def gaussian_entropy(logstd):
 
 
 def numpy_forward(net):
-    """The Linear/Tanh stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
+    """The Linear/Tanh/ReLU stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
     policy does not change during collection): a numpy matmul on one observation costs a few microseconds, a torch
     call on a 64-unit MLP ~30, almost all of it dispatch overhead."""
     ops = []
@@ -265,8 +276,8 @@ def numpy_forward(net):
             w, b = m.weight.detach().cpu().numpy().T, m.bias.detach().cpu().numpy()
             ops.append(lambda x, w=w, b=b: x @ w + b)
         else:
-            assert isinstance(m, nn.Tanh), f"numpy_forward knows Linear and Tanh, not {m}"
-            ops.append(np.tanh)
+            assert isinstance(m, (nn.Tanh, nn.ReLU)), f"numpy_forward knows Linear, Tanh and ReLU, not {m}"
+            ops.append(np.tanh if isinstance(m, nn.Tanh) else lambda x: np.maximum(x, 0))
 
     def forward(x):
         for op in ops:
@@ -281,20 +292,29 @@ def numpy_policy(agent):
     return lambda x: (actor_mean(x), logstd)
 
 
+def mlp(sizes, activation, last_std, ortho_init):
+    """Linear layers of widths `sizes`, the activation after each but the last; each layer is made and initialised
+    in turn, so CleanRL's sizes and initialisation give CleanRL's initial weights."""
+    layers = []
+    for i in range(len(sizes) - 1):
+        last, layer = i == len(sizes) - 2, nn.Linear(sizes[i], sizes[i + 1])
+        layers.append(layer_init(layer, last_std if last else np.sqrt(2)) if ortho_init else layer)
+        if not last:
+            layers.append(nn.Tanh() if activation == "tanh" else nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def network(ckpt_args):
+    """The hidden sizes and activation a checkpoint's args record (64 64 tanh in one written before they were)."""
+    return tuple(ckpt_args.get("hidden_sizes", (64, 64))), ckpt_args.get("activation", "tanh")
+
+
 class Agent(nn.Module):
-    def __init__(self, obs_dim, act_dim):
+    def __init__(self, obs_dim, act_dim, hidden_sizes=(64, 64), activation="tanh", log_std_init=0.0, ortho_init=True):
         super().__init__()
-        self.critic = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 1), std=1.0),
-        )
-        self.actor_mean = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, act_dim), std=0.01),
-        )
-        self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
+        self.critic = mlp([obs_dim, *hidden_sizes, 1], activation, 1.0, ortho_init)
+        self.actor_mean = mlp([obs_dim, *hidden_sizes, act_dim], activation, 0.01, ortho_init)
+        self.actor_logstd = nn.Parameter(torch.full((1, act_dim), float(log_std_init)))
 
     def get_value(self, x):
         return self.critic(x).squeeze(-1)
@@ -310,7 +330,7 @@ class FlatAdam:
     gradient: each minibatch is a handful of whole-buffer ops instead of per-tensor loops (the update is
     dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens.
     Whatever gives a parameter new storage (Module.to for a device move, a dtype round trip) cuts it off the buffers;
-    each call checks for that and binds the parameters again, Adam's moments carried along."""
+    zero_grad, which starts every minibatch, checks for that and binds the parameters again, Adam's moments carried along."""
 
     def __init__(self, params, lr, eps, betas=(0.9, 0.999)):
         self.params, self.m, self.v = list(params), None, None
@@ -329,22 +349,17 @@ class FlatAdam:
             offset += n
         self.bound = [(p, p.data_ptr(), p.grad.data_ptr()) for p in self.params]
 
-    def check_bound(self):
+    def zero_grad(self):
         if any(p.data_ptr() != d or p.grad is None or p.grad.data_ptr() != g for p, d, g in self.bound):
             self.bind()
-
-    def zero_grad(self):
-        self.check_bound()
         self.grad.zero_()  # backward accumulates into the views in place
 
     def clip_grad_norm_(self, max_norm):
-        self.check_bound()
         norm = torch.linalg.vector_norm(self.grad)
         self.grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
         return norm
 
     def step(self):
-        self.check_bound()
         (beta1, beta2), self.t = self.betas, self.t + 1
         self.m.lerp_(self.grad, 1 - beta1)
         self.v.mul_(beta2).addcmul_(self.grad, self.grad, value=1 - beta2)
@@ -423,7 +438,7 @@ def nonfinite(tree, prefix=""):
 
 
 def agent_from_checkpoint(ckpt):
-    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])))
+    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), *network(ckpt["args"]))
     agent.actor_mean.load_state_dict(ckpt["actor"]["actor_mean"])
     agent.actor_logstd.data.copy_(ckpt["actor"]["actor_logstd"])
     return agent
@@ -575,8 +590,9 @@ def train(args, inspect=None):
         raise UserError(f"prior {args.prior_path} has no basic-return scale measured at --gamma {args.gamma} (it has {has}): "
                         f"`cp {args.prior_path} my_prior.pt && python prior_train.py --env-id {args.env_id} --out my_prior.pt "
                         f"--measure-only --gamma {args.gamma}` measures a copy to pass as --prior-path")
-    if args.init_from_prior:  # the actor was trained on the prior's inputs: the learner sees the observations as it did
+    if args.init_from_prior:  # the learner is the prior's network and sees the observations as the prior did
         args.norm_obs, args.clip_obs = prior_ckpt["args"]["norm_obs"], prior_ckpt["args"]["clip_obs"]
+        args.hidden_sizes, args.activation = network(prior_ckpt["args"])
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
@@ -598,7 +614,7 @@ def train(args, inspect=None):
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    agent = Agent(obs_dim, act_dim).to(device)
+    agent = Agent(obs_dim, act_dim, args.hidden_sizes, args.activation, args.log_std_init, args.ortho_init).to(device)
     # torch.optim.Adam's maths on flat buffers: far fewer ops per minibatch (the update is dispatch-bound)
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
