@@ -47,7 +47,7 @@ class Args(soft.Args):
     return scale within 10% of a 1M-step measurement but the advantage temperature only to about +/-0.0017 (1M:
     +/-0.0004)"""
     measure_only: bool = False
-    """train nothing: add the measured statistics to the existing checkpoint at --out (weights untouched)"""
+    """train nothing: add the measured statistics (at --gamma) to the existing checkpoint at --out (weights untouched)"""
     from_sb3: Optional[str] = None
     """train nothing: convert this Stable-Baselines3 PPO or A2C MlpPolicy model (.zip) into the prior, then measure
     and evaluate it as a trained prior; its temperature alpha_hat is --alpha (SB3's PPO has none)"""
@@ -68,11 +68,12 @@ MEASURED = ("basic_return_scale", "basic_reward_mean", "advantage_temperature", 
 @torch.inference_mode()
 def measure_prior(ckpt, env_id, steps, seed, gamma=0.99, critic=None):
     """Statistics of the prior under its own stochastic actions on the basic reward r, which only the prior's
-    trainer sees (Residual PPO has no access to r):
+    trainer sees (Residual PPO has no access to r), at discount `gamma` (recorded as measure_gamma: Residual PPO
+    refuses a --gamma other than the one its return scale was measured at):
     - basic_return_scale: the std of the discounted basic return, as the running reward normaliser computes it;
       `--addon-scale prior` divides r_R by it, so r_R lives in the prior's normalised basic-reward units.
     - basic_reward_mean: the mean basic reward per step under the prior (what staying alive is worth to r per
-      step; the README, "Where episodes can end early").
+      step; docs/residual_ppo.md).
     - advantage_temperature: the least-squares slope of the prior's advantage (r / scale units) on
       log pi_prior(a|s) + H(pi_prior): the alpha for which alpha * (log pi + H) best matches the advantage, i.e.
       the temperature at which the prior looks soft-optimal (RQL assumes it equals the training alpha).
@@ -82,7 +83,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99, critic=None):
     `critic`: a module of the normalised observation in place of the checkpoint's (a converted SB3 prior's own)."""
     prior = residual.Prior(ckpt)
     if critic is None:
-        critic = residual.Agent(prior.agent.actor_mean[0].in_features, prior.agent.actor_logstd.shape[-1]).critic
+        critic = residual.agent_from_checkpoint(ckpt).critic  # the prior's architecture
         critic.load_state_dict(ckpt["critic"])
     env = soft.make_env(env_id)
     low, high = env.action_space.low, env.action_space.high
@@ -92,7 +93,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99, critic=None):
     ret = 0.0
     for t in range(steps):
         x = prior.normalizer.obs(np.asarray(obs, dtype=np.float64).reshape(1, -1), update=False)
-        mean, logstd = prior.policy(x)  # the std is the same in every state, or the state's own
+        mean, logstd = prior.policy(x)  # the std is the same in every state
         mean, logstd = mean[0], np.broadcast_to(logstd, mean.shape)[0]
         z = rng.standard_normal(mean.shape)
         obs, rewards[t], terminated, truncated, _ = env.step(np.clip(mean + np.exp(logstd) * z, low, high))
@@ -114,7 +115,7 @@ def measure_prior(ckpt, env_id, steps, seed, gamma=0.99, critic=None):
     stderr = float(np.std(residuals - slope * xc) / (np.std(xs) * np.sqrt(steps)))
     return {"basic_return_scale": scale, "basic_reward_mean": float(rewards.mean()),
             "advantage_temperature": slope, "advantage_temperature_stderr": stderr,
-            "entropy": float(entropies.mean()), "measure_steps": steps}
+            "entropy": float(entropies.mean()), "measure_steps": steps, "measure_gamma": gamma}
 
 
 def main(argv=None):
@@ -128,7 +129,7 @@ def main(argv=None):
             ckpt = soft.load_checkpoint(out)
             if ckpt["env_id"] != base_env_id:
                 raise soft.UserError(f"{out} is a prior for {ckpt['env_id']}, not {base_env_id}")
-            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
+            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000, args.gamma))
             soft.save_checkpoint(out, ckpt)
             print(f"measured {out}: " + ", ".join(f"{k} {ckpt[k]:.4g}" for k in MEASURED))
             return
@@ -156,9 +157,9 @@ def main(argv=None):
         ckpt = soft.load_checkpoint(summary["checkpoint"])  # refuses nan/inf weights: no nan prior is ever written
         if os.path.exists(out) and not args.force:  # someone wrote it while we trained: keep theirs
             out = f"{out}.new-{summary['run_name']}"
-        ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id)  # soft saved the final alpha
+        ckpt.update(env_id=base_env_id, reward=args.reward, training_env_id=args.env_id)  # soft saved alpha
         if args.reward == "basic" and args.measure_steps:
-            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000))
+            ckpt.update(measure_prior(ckpt, base_env_id, args.measure_steps, args.seed + 20_000, args.gamma))
         if task is not None and args.eval_episodes:
             for key, stochastic in (("eval_task", False), ("eval_task_stochastic", True)):
                 ckpt[key] = evaluate_prior(ckpt, base_env_id, task, args.eval_episodes, args.seed + 10_000, stochastic)

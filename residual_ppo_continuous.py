@@ -87,35 +87,25 @@ class Args:
     addon_task: Optional[str] = None
     """add-on task as module:function (default: the env's task in addon_tasks.py)"""
     omega_prime: Optional[float] = None
-    """weight of the prior term in the reward, in the prior's normalised basic-reward units (default: the prior's
-    calibrated `omega_prime` if its checkpoint has one, else 0.03 for every env: the README, "Choosing omega'")"""
+    """weight of the prior term, in the prior's normalised basic-reward units (default: the value the prior's checkpoint
+    records, else 0.03; docs/residual_ppo.md says how to choose it for a prior)"""
     alpha_hat: Optional[float] = None
     """temperature of the customised policy, normalised-reward units (default: the prior's alpha)"""
     prior_term: Optional[Literal["centred", "literal", "learner"]] = None
-    """centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the prior, so it neither pays nor charges
-    for staying alive (the prior's advantage in the soft-optimal view); literal: omega' * log pi_prior (the paper);
-    learner: omega' * (log pi_prior + CE), CE the cross-entropy of pi_prior(.|s) under pi_theta(.|s), zero-mean under
-    the learner's own actions in every state, so the KL acts on each state's action instead of being summed into the
-    return (README, "Under the learner's actions"). Default: the form the prior's checkpoint records (rule 8, README
-    "The form of the prior term"), else centred"""
+    """literal: omega' * log pi_prior (the paper); centred: omega' * (log pi_prior + H(pi_prior)), zero-mean under the
+    prior, so it neither pays nor charges for staying alive; learner: omega' * (log pi_prior + CE), CE the prior's
+    cross-entropy under pi_theta, zero-mean under the learner's actions (default: the form the prior records, else centred)"""
     entropy_term: Literal["centred", "literal"] = "centred"
-    """centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean under the learner's own actions, so it neither
-    pays nor charges for staying alive either (a narrow learner's entropy is negative); literal: -alpha_hat * log
-    pi_theta (the paper)"""
+    """literal: -alpha_hat * log pi_theta (the paper); centred: -alpha_hat * (log pi_theta + H(pi_theta)), zero-mean
+    under the learner's own actions, so it neither pays nor charges for staying alive either"""
     addon_scale: Literal["prior", "running"] = "prior"
-    """prior: r_R divided by the prior's basic-return std (frozen, measured by prior_train.py), so r_R and the prior
-    term share the prior's normalised basic-reward units; running: by r_R's own running return std"""
+    """prior: r_R divided by the prior's basic-return std (measured by prior_train.py), the prior term's units;
+    running: by r_R's own running return std (--norm-reward acts only here)"""
     kl_coef: Optional[float] = None
-    """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef and both
-    log-prob terms literal: its mean, -kl_coef * KL, is already zero at the prior)"""
+    """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef, both terms literal)"""
     init_from_prior: bool = True
-    """start the actor and the observation normaliser from the prior (the critic always starts from scratch)"""
-    prior_warmup_steps: int = 0
-    """RQL's warm start (0: off): over the first this-many steps the prior term's weight is
-    max(omega', warmup_omega_prime * (1 - step / prior_warmup_steps)), a stronger pull toward the prior while the
-    critic, which starts from scratch, learns"""
-    warmup_omega_prime: float = 0.03
-    """the prior term's weight at step 0 under --prior-warmup-steps (0.03: rule 1's tie, which held every prior)"""
+    """start the actor (--hidden-sizes and --activation too) and the observation normaliser (--norm-obs and --clip-obs
+    too) from the prior; the critic always starts from scratch"""
     vf_coef: float = 0.5
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
@@ -125,14 +115,22 @@ class Args:
     norm_obs: bool = True
     """normalise observations with running mean/std (as CleanRL's NormalizeObservation)"""
     norm_reward: bool = True
-    """scale rewards by the running std of the discounted return (as CleanRL's NormalizeReward); here only with
-    --addon-scale running (the default divides r_R by the prior's frozen basic-return std instead)"""
+    """scale rewards by the running std of the discounted return (as CleanRL's NormalizeReward)"""
     clip_obs: float = 10.0
     """normalised observations are clipped to [-clip_obs, clip_obs]"""
     clip_reward: float = 10.0
     """normalised rewards are clipped to [-clip_reward, clip_reward]"""
     bootstrap_truncated: bool = True
     """on a time-limit truncation add gamma * V(final obs) to the reward (CleanRL treats it as a termination)"""
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    """widths of the hidden layers of the actor's mean and of the critic (two networks of this shape)"""
+    activation: Literal["tanh", "relu"] = "tanh"
+    """the activation after each hidden layer"""
+    log_std_init: float = 0.0
+    """initial log-std of the policy, every action dimension"""
+    ortho_init: bool = True
+    """CleanRL's orthogonal initialisation (gain sqrt(2); last layers 0.01 for the actor, 1 for the critic; zero
+    biases); off: torch's default initialisation"""
 
     # to be filled in runtime
     batch_size: int = 0
@@ -160,10 +158,10 @@ def check_args(args):
         raise UserError(f"--seed must lie in [0, 2**32), got {args.seed}")  # numpy's seeding range
     if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
+    if any(n <= 0 for n in args.hidden_sizes):
+        raise UserError(f"--hidden-sizes must be positive layer widths, got {' '.join(map(str, args.hidden_sizes))}")
     if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
         raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
-    if args.prior_warmup_steps < 0:
-        raise UserError(f"--prior-warmup-steps must be >= 0, got {args.prior_warmup_steps}")
     args.batch_size = args.num_envs * args.num_steps
     if args.batch_size % args.num_minibatches:
         raise UserError(f"--num-minibatches {args.num_minibatches} does not divide the batch "
@@ -180,7 +178,7 @@ def check_args(args):
     if args.kl_coef is not None:
         args.omega_prime = args.alpha_hat = args.kl_coef
         args.prior_term = args.entropy_term = "literal"
-    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "warmup_omega_prime", "vf_coef",
+    for name in ("learning_rate", "clip_coef", "ent_coef", "omega_prime", "alpha_hat", "vf_coef",
                  "max_grad_norm", "clip_obs", "clip_reward"):
         if getattr(args, name) is not None and getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
@@ -269,7 +267,7 @@ def gaussian_entropy(logstd):
 
 
 def numpy_forward(net):
-    """The Linear/Tanh stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
+    """The Linear/Tanh/ReLU stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
     policy does not change during collection): a numpy matmul on one observation costs a few microseconds, a torch
     call on a 64-unit MLP ~30, almost all of it dispatch overhead."""
     ops = []
@@ -278,8 +276,8 @@ def numpy_forward(net):
             w, b = m.weight.detach().cpu().numpy().T, m.bias.detach().cpu().numpy()
             ops.append(lambda x, w=w, b=b: x @ w + b)
         else:
-            assert isinstance(m, nn.Tanh), f"numpy_forward knows Linear and Tanh, not {m}"
-            ops.append(np.tanh)
+            assert isinstance(m, (nn.Tanh, nn.ReLU)), f"numpy_forward knows Linear, Tanh and ReLU, not {m}"
+            ops.append(np.tanh if isinstance(m, nn.Tanh) else lambda x: np.maximum(x, 0))
 
     def forward(x):
         for op in ops:
@@ -289,36 +287,34 @@ def numpy_forward(net):
 
 
 def numpy_policy(agent):
-    """The actor as a numpy function obs -> (mean, log-std) (see numpy_forward). The log-std is one vector for
-    every state, or per row with a state-dependent std."""
+    """The actor as a numpy function obs -> (mean, log-std) (see numpy_forward); the log-std is one vector for every state."""
     actor_mean, logstd = numpy_forward(agent.actor_mean), agent.actor_logstd.detach().cpu().numpy()[0]
-    if agent.actor_logstd_net is None:
-        return lambda x: (actor_mean(x), logstd)
-    logstd_net = numpy_forward(agent.actor_logstd_net)
-    return lambda x: (actor_mean(x), logstd + logstd_net(x))
+    return lambda x: (actor_mean(x), logstd)
+
+
+def mlp(sizes, activation, last_std, ortho_init):
+    """Linear layers of widths `sizes`, the activation after each but the last; each layer is made and initialised
+    in turn, so CleanRL's sizes and initialisation give CleanRL's initial weights."""
+    layers = []
+    for i in range(len(sizes) - 1):
+        last, layer = i == len(sizes) - 2, nn.Linear(sizes[i], sizes[i + 1])
+        layers.append(layer_init(layer, last_std if last else np.sqrt(2)) if ortho_init else layer)
+        if not last:
+            layers.append(nn.Tanh() if activation == "tanh" else nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def network(ckpt_args):
+    """The hidden sizes and activation a checkpoint's args record (64 64 tanh in one written before they were)."""
+    return tuple(ckpt_args.get("hidden_sizes", (64, 64))), ckpt_args.get("activation", "tanh")
 
 
 class Agent(nn.Module):
-    def __init__(self, obs_dim, act_dim, state_dependent_std=False):
+    def __init__(self, obs_dim, act_dim, hidden_sizes=(64, 64), activation="tanh", log_std_init=0.0, ortho_init=True):
         super().__init__()
-        self.critic = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 1), std=1.0),
-        )
-        self.actor_mean = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, act_dim), std=0.01),
-        )
-        self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
-        # optional state-dependent part of the log-std (as SAC's policy has), added to the vector; its last layer
-        # starts near zero, so the policy starts as the state-independent one
-        self.actor_logstd_net = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, act_dim), std=0.01),
-        ) if state_dependent_std else None
+        self.critic = mlp([obs_dim, *hidden_sizes, 1], activation, 1.0, ortho_init)
+        self.actor_mean = mlp([obs_dim, *hidden_sizes, act_dim], activation, 0.01, ortho_init)
+        self.actor_logstd = nn.Parameter(torch.full((1, act_dim), float(log_std_init)))
 
     def get_value(self, x):
         return self.critic(x).squeeze(-1)
@@ -326,27 +322,36 @@ class Agent(nn.Module):
     def get_log_prob_entropy(self, x, action):
         """log pi(action|x) per sample, and the policy entropy (averaged over the samples' states)."""
         mean = self.actor_mean(x)
-        logstd = self.actor_logstd if self.actor_logstd_net is None else self.actor_logstd + self.actor_logstd_net(x)
-        return gaussian_log_prob(action, mean, logstd), gaussian_entropy(logstd).mean()
+        return gaussian_log_prob(action, mean, self.actor_logstd), gaussian_entropy(self.actor_logstd).mean()
 
 
 class FlatAdam:
     """torch.optim.Adam (no weight decay) plus clip_grad_norm_, on one flat buffer of every parameter and one of every
     gradient: each minibatch is a handful of whole-buffer ops instead of per-tensor loops (the update is
-    dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens."""
+    dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens.
+    Whatever gives a parameter new storage (Module.to for a device move, a dtype round trip) cuts it off the buffers;
+    zero_grad, which starts every minibatch, checks for that and binds the parameters again, Adam's moments carried along."""
 
     def __init__(self, params, lr, eps, betas=(0.9, 0.999)):
-        params = list(params)
-        self.param = torch.cat([p.detach().reshape(-1) for p in params])
-        self.grad, self.m, self.v = (torch.zeros_like(self.param) for _ in range(3))
+        self.params, self.m, self.v = list(params), None, None
+        self.bind()
+        self.lr, self.eps, self.betas, self.t = lr, eps, betas, 0
+
+    def bind(self):
+        """Each parameter and its gradient become views into flat buffers that start with their current values."""
+        self.param = torch.cat([p.detach().reshape(-1) for p in self.params])
+        self.grad = torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad.detach()).reshape(-1) for p in self.params])
+        self.m, self.v = (torch.zeros_like(self.param) if t is None else t.to(self.param) for t in (self.m, self.v))
         offset = 0
-        for p in params:  # each parameter and its gradient become views into the flat buffers
+        for p in self.params:
             n = p.numel()
             p.data, p.grad = self.param[offset:offset + n].view_as(p), self.grad[offset:offset + n].view_as(p)
             offset += n
-        self.lr, self.eps, self.betas, self.t = lr, eps, betas, 0
+        self.bound = [(p, p.data_ptr(), p.grad.data_ptr()) for p in self.params]
 
     def zero_grad(self):
+        if any(p.data_ptr() != d or p.grad is None or p.grad.data_ptr() != g for p, d, g in self.bound):
+            self.bind()
         self.grad.zero_()  # backward accumulates into the views in place
 
     def clip_grad_norm_(self, max_norm):
@@ -396,7 +401,7 @@ CHECKPOINT_KEYS = ("format", "algorithm", "env_id", "obs_shape", "action_shape",
 
 
 def default_omega_prime(prior_ckpt):
-    """The README's rules, "Choosing omega'": the prior's calibrated value (rules 2-7), else 0.03 (rule 1)."""
+    """The prior's calibrated omega' (benchmark/calibrate_omega.py writes it), else 0.03."""
     return float(prior_ckpt.get("omega_prime", 0.03))
 
 
@@ -415,6 +420,8 @@ def load_checkpoint(path):
     bad = nonfinite({k: v for k, v in ckpt.items() if k in ("actor", "critic", "obs_rms", "alpha")})
     if bad:
         raise UserError(f"checkpoint {path} holds nan or inf (in {', '.join(bad[:3])}): it comes from a diverged run")
+    if "actor_logstd_net" in ckpt["actor"]:  # the --state-dependent-std option, removed: it measured no benefit
+        raise UserError(f"checkpoint {path} has a state-dependent std, which this version no longer supports")
     return ckpt
 
 
@@ -431,11 +438,9 @@ def nonfinite(tree, prefix=""):
 
 
 def agent_from_checkpoint(ckpt):
-    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), "actor_logstd_net" in ckpt["actor"])
+    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), *network(ckpt["args"]))
     agent.actor_mean.load_state_dict(ckpt["actor"]["actor_mean"])
     agent.actor_logstd.data.copy_(ckpt["actor"]["actor_logstd"])
-    if agent.actor_logstd_net is not None:
-        agent.actor_logstd_net.load_state_dict(ckpt["actor"]["actor_logstd_net"])
     return agent
 
 
@@ -450,20 +455,15 @@ class Prior:
         self.basic_return_scale = ckpt.get("basic_return_scale")  # written by prior_train.py's measurement
         # frozen, so built once: in numpy the prior costs each step about what the actor's numpy forward does
         self.policy = numpy_policy(self.agent)
-        # H(pi_prior(.|s)): with a state-independent std one number for every s, computed once here
-        logstd = self.agent.actor_logstd.detach()
-        self.entropy = float(gaussian_entropy(logstd)) if self.agent.actor_logstd_net is None else None
+        self.entropy = float(gaussian_entropy(self.agent.actor_logstd.detach()))  # H(pi_prior(.|s)): the same for every s
 
     def log_prob_entropy(self, raw_obs, action, learner=None):
-        """log pi_prior(action|obs) per row (gaussian_log_prob in numpy) and H(pi_prior(.|obs)) (one number for
-        every row unless the prior's std is state-dependent); `action` is the unclipped sample. With `learner`, the
-        (mean, logstd) of pi_theta(.|obs), its cross-entropy E_theta[-log pi_prior] per row in place of H."""
+        """log pi_prior(action|obs) per row (`action`: the unclipped sample) and H(pi_prior), the same for every row;
+        with `learner`, pi_theta's (mean, logstd) per row, the cross-entropy E_theta[-log pi_prior] per row in place of H."""
         mean, logstd = self.policy(self.normalizer.obs(raw_obs, update=False))
         z = (action - mean) / np.exp(logstd)
-        entropy = gaussian_entropy(logstd) if self.entropy is None else self.entropy
-        if learner is not None:  # Gaussians in closed form
-            entropy = (logstd + LOG_SQRT_2PI + 0.5 * (np.exp(2 * learner[1]) + (learner[0] - mean) ** 2)
-                       * np.exp(-2 * logstd)).sum(-1)
+        entropy = self.entropy if learner is None else (  # Gaussians in closed form
+            logstd + LOG_SQRT_2PI + 0.5 * (np.exp(2 * learner[1]) + (learner[0] - mean) ** 2) * np.exp(-2 * logstd)).sum(-1)
         return -0.5 * (z**2).sum(-1) - logstd.sum(-1) - mean.shape[-1] * LOG_SQRT_2PI, entropy
 
     def log_prob(self, raw_obs, action):
@@ -483,8 +483,8 @@ def load_prior(path, env_id, obs_shape, action_shape):
 @torch.inference_mode()
 def evaluate(agent, normalizer, env_id, episodes, seed, task, video_path=None, stochastic=False):
     """Deterministic policy (the Gaussian mean) or, with `stochastic`, sampled actions (the policy a max-entropy
-    objective optimises), clipped to the bounds, frozen normaliser, fresh env; basic, add-on and total returns,
-    the add-on metric and episode lengths; with video_path, the first episode as a GIF."""
+    objective optimises), clipped to the bounds, frozen normaliser, fresh env; the episodes' returns and lengths; with
+    video_path, the first episode as a GIF."""
     env = make_video_env(env_id, task) if video_path else make_env(env_id, task)
     low, high, frames, every = env.action_space.low, env.action_space.high, [] if video_path else None, frame_every(env)
     rng, policy = np.random.default_rng(seed), numpy_policy(agent)
@@ -569,10 +569,7 @@ def train(args, inspect=None):
     commit = git_commit()  # at the start: the code that ran, not whatever is checked out when it ends
     if args.capture_video and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         os.environ.setdefault("MUJOCO_GL", "egl")  # headless Linux: MuJoCo renders off-screen through EGL
-    try:
-        task = get_task(args.env_id, args.addon_task)
-    except TaskError as e:
-        raise UserError(str(e)) from None
+    task = get_task(args.env_id, args.addon_task)
     envs = [make_env(args.env_id, task) for _ in range(args.num_envs)]
     args.prior_path = args.prior_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "priors", f"{args.env_id}.pt")
     prior_ckpt = load_prior(args.prior_path, args.env_id, envs[0].observation_space.shape, envs[0].action_space.shape)
@@ -587,6 +584,15 @@ def train(args, inspect=None):
         args.prior_term = prior_ckpt.get("prior_term", "centred")
         if args.prior_term not in ("centred", "literal", "learner"):
             raise UserError(f"prior {args.prior_path} records prior_term {args.prior_term!r}: pass --prior-term")
+    measured_at = prior_ckpt.get("measure_gamma", 0.99) if "basic_return_scale" in prior_ckpt else None
+    if args.addon_scale == "prior" and measured_at != args.gamma:  # r_R's scale: the prior's return std at this gamma
+        has = "none" if measured_at is None else f"one at {measured_at}"
+        raise UserError(f"prior {args.prior_path} has no basic-return scale measured at --gamma {args.gamma} (it has {has}): "
+                        f"`cp {args.prior_path} my_prior.pt && python prior_train.py --env-id {args.env_id} --out my_prior.pt "
+                        f"--measure-only --gamma {args.gamma}` measures a copy to pass as --prior-path")
+    if args.init_from_prior:  # the learner is the prior's network and sees the observations as the prior did
+        args.norm_obs, args.clip_obs = prior_ckpt["args"]["norm_obs"], prior_ckpt["args"]["clip_obs"]
+        args.hidden_sizes, args.activation = network(prior_ckpt["args"])
     obs_dim = int(np.prod(envs[0].observation_space.shape))
     act_dim = int(np.prod(envs[0].action_space.shape))
     run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
@@ -608,32 +614,27 @@ def train(args, inspect=None):
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    agent = Agent(obs_dim, act_dim, "actor_logstd_net" in prior_ckpt["actor"]).to(device)  # the prior's policy class
+    agent = Agent(obs_dim, act_dim, args.hidden_sizes, args.activation, args.log_std_init, args.ortho_init).to(device)
     # torch.optim.Adam's maths on flat buffers: far fewer ops per minibatch (the update is dispatch-bound)
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
-    prior = Prior(prior_ckpt)
-    if args.addon_scale == "prior" and "basic_return_scale" not in prior_ckpt:
-        raise UserError(f"prior {args.prior_path} records no measured statistics: run "
-                        f"`python prior_train.py --env-id {args.env_id} --out {args.prior_path} --measure-only`")
-    if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
-        agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
-        agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
-        if agent.actor_logstd_net is not None:
-            agent.actor_logstd_net.load_state_dict(prior.agent.actor_logstd_net.state_dict())
-        normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
 
     def evaluate_both(step, video):
         """Deterministic and stochastic evaluation (summary keys eval... and eval..._stochastic), logged at `step`."""
         results = {}
         for suffix, stochastic in (("", False), ("_stochastic", True)):
-            results[suffix] = r = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, args.seed + 10_000,
+            results[suffix] = r = evaluate(agent, normalizer, args.env_id, args.eval_episodes, args.seed + 10_000,
                                            task, video if args.capture_video and not stochastic else None, stochastic)
-            for key in ("basic_return", "addon_return", "total_return", "addon_metric", "length") if r["episodes"] else ():
-                writer.add_scalar(f"eval{suffix}/{key}", r[f"{key}_mean"], step)
-        agent.to(device)
+            if r["episodes"]:
+                for key in ("basic_return", "addon_return", "total_return", "addon_metric", "length"):
+                    writer.add_scalar(f"eval{suffix}/{key}", r[f"{key}_mean"], step)
         return results[""], results["_stochastic"]
 
+    prior = Prior(prior_ckpt)
+    if args.init_from_prior:  # actor and observation normaliser start as the prior's; the critic from scratch
+        agent.actor_mean.load_state_dict(prior.agent.actor_mean.state_dict())
+        agent.actor_logstd.data.copy_(prior.agent.actor_logstd.data)
+        normalizer.obs_rms = copy.deepcopy(prior.normalizer.obs_rms)
     # evaluate before the first update, so every run shows where it started (the prior, by default)
     eval_initial, eval_initial_stochastic = evaluate_both(0, os.path.join(run_dir, "videos", "initial.gif"))
     low, high = envs[0].action_space.low, envs[0].action_space.high
@@ -664,9 +665,6 @@ def train(args, inspect=None):
         if args.anneal_lr:
             frac = 1.0 - (iteration - 1.0) / args.num_iterations
             optimizer.lr = frac * args.learning_rate
-        # RQL's warm start: the prior term's weight decays linearly from warmup_omega_prime, never below omega'
-        warm = args.warmup_omega_prime * (1.0 - global_step / args.prior_warmup_steps) if args.prior_warmup_steps else 0.0
-        omega_prime = max(args.omega_prime, warm)
 
         with torch.inference_mode():
             policy = numpy_policy(agent)
@@ -706,18 +704,15 @@ def train(args, inspect=None):
                         ep_return[i], ep_length[i], ep_task[i] = 0.0, 0, 0.0
                         o, _ = env.reset()
                     raw_obs[i] = np.asarray(o).reshape(-1)
-                # Residual Policy Gradient: SPG on the augmented reward r_R + omega' log pi_prior - alpha_hat log pi_theta,
-                # the log-prob terms added after normalisation (so omega' and alpha_hat are in normalised units).
-                # Centred terms add the entropy back: with a state-independent std a per-step constant that would
-                # otherwise pay (or charge) for every step survived, which matters wherever episodes can end early
-                # (README, "Where episodes can end early"); with a state-dependent std it varies with the state
-                # (README, --state-dependent-std). r_R is put on the prior's basic-reward scale by default (README,
-                # "Choosing omega'").
+                # Soft Policy Gradient: the entropy enters through the reward, after normalisation, using the
+                # log-prob stored at collection time (a constant for the gradient), so GAE and critic see it.
+                # Residual: r_R + omega' log pi_prior - alpha_hat log pi_theta; a centred term adds its entropy back, so
+                # that it neither pays nor charges for each step survived (docs/residual_ppo.md).
                 addon = (normalizer.reward(reward, done) if args.addon_scale == "running" else
                          np.clip(reward / prior.basic_return_scale, -args.clip_reward, args.clip_reward))
                 prior_offset = 0.0 if args.prior_term == "literal" else prior_entropy  # H(pi_prior(.|s)), or CE
                 entropy_offset = 0.0 if args.entropy_term == "literal" else gaussian_entropy(logstd)  # H(pi_theta(.|s))
-                rewards[step] = (addon + omega_prime * (prior_logprobs[step] + prior_offset)
+                rewards[step] = (addon + args.omega_prime * (prior_logprobs[step] + prior_offset)
                                  - args.alpha_hat * (logprobs[step] + entropy_offset))
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):
@@ -804,7 +799,6 @@ def train(args, inspect=None):
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
 
         writer.add_scalar("charts/learning_rate", optimizer.lr, global_step)
-        writer.add_scalar("charts/omega_prime", omega_prime, global_step)  # the prior term's weight (warm start)
         writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
         writer.add_scalar("losses/policy_loss", pg_loss.item(), global_step)
         writer.add_scalar("losses/entropy", entropy.item(), global_step)
@@ -815,30 +809,28 @@ def train(args, inspect=None):
         writer.add_scalar("losses/explained_variance", explained_var, global_step)
         writer.add_scalar("charts/mean_logprob", logprobs.mean(), global_step)
         writer.add_scalar("charts/mean_prior_logprob", prior_logprobs.mean(), global_step)
-        # KL(pi_theta_old || pi_prior) estimated on the rollout's own samples
-        writer.add_scalar("charts/kl_to_prior", (logprobs - prior_logprobs).mean(), global_step)
+        writer.add_scalar("charts/kl_to_prior", (logprobs - prior_logprobs).mean(), global_step)  # on the rollout's samples
         writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
     progress.update(global_step, recent_means(), force=True)
     progress.close()
     train_time = time.time() - start_time
 
+    agent.cpu()  # training is over: evaluate and save from the CPU (FlatAdam would follow the move anyway)
     eval_result, eval_stochastic = evaluate_both(global_step, os.path.join(run_dir, "videos", "final.gif"))
     summary = {
         "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
         "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
-        "train_last20": recent_means(),
-        "eval": eval_result, "eval_stochastic": eval_stochastic, "eval_initial": eval_initial,
-        "eval_initial_stochastic": eval_initial_stochastic, "task": task.name, "metric_name": task.metric_name,
-        "commit": commit, "args": asdict(args),
+        "eval": eval_result, "eval_stochastic": eval_stochastic, "commit": commit, "args": asdict(args),
+        "eval_initial": eval_initial, "eval_initial_stochastic": eval_initial_stochastic, "train_last20": recent_means(),
+        "task": task.name, "metric_name": task.metric_name,
     }
     if args.save_model:
         summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
         save_checkpoint(summary["checkpoint"], {
             "format": 1, "algorithm": args.exp_name, "env_id": args.env_id,
             "obs_shape": list(envs[0].observation_space.shape), "action_shape": list(envs[0].action_space.shape),
-            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
-                      **({} if agent.actor_logstd_net is None else {"actor_logstd_net": agent.actor_logstd_net.state_dict()})},
+            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
             "critic": agent.critic.state_dict(),
             "obs_rms": {"mean": torch.from_numpy(normalizer.obs_rms.mean), "var": torch.from_numpy(normalizer.obs_rms.var),
                         "count": float(normalizer.obs_rms.count)},
@@ -870,7 +862,8 @@ def main(argv=None):
     print(f"{summary['run_name']}: {summary['global_step']:,} steps in {summary['train_time_s'] / 60:.1f} min "
           f"({summary['sps']:.0f} steps/s)")
     if summary["eval"]["episodes"]:
-        print(before_after_table(summary))
+        table = before_after_table(summary)  # its "prior (before)" is a fresh policy under --no-init-from-prior
+        print(table if args.init_from_prior else table.replace("prior (before)", "fresh policy (before)", 1))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, fields
-from typing import Optional
+from typing import Literal, Optional
 
 import gymnasium as gym
 import numpy as np
@@ -80,14 +80,7 @@ class Args:
     """coefficient of the entropy bonus in the actor loss (0 for Soft PPO: the reward already holds the entropy)"""
     alpha: float = 0.001
     """entropy temperature: the rollout reward is r - alpha * log pi_old(a|s), in normalised-reward units
-    (0.001: the best of 0.001-0.03 on HalfCheetah-v4, see benchmark/results/soft_alpha_sweep); with --autotune, its
-    starting value"""
-    autotune: bool = False
-    """learn alpha as SAC does: log-alpha takes one Adam step per iteration toward --target-entropy"""
-    target_entropy: Optional[float] = None
-    """the policy entropy (nats) that --autotune steers to (default: -action dimensions, SAC's choice)"""
-    alpha_lr: float = 0.02
-    """Adam learning rate of log-alpha under --autotune (one step per iteration, not annealed)"""
+    (0.001: the best of 0.001-0.03 on HalfCheetah-v4, see benchmark/results/soft_alpha_sweep)"""
     vf_coef: float = 0.5
     """coefficient of the value function"""
     max_grad_norm: float = 0.5
@@ -104,9 +97,15 @@ class Args:
     """normalised rewards are clipped to [-clip_reward, clip_reward]"""
     bootstrap_truncated: bool = True
     """on a time-limit truncation add gamma * V(final obs) to the reward (CleanRL treats it as a termination)"""
-    state_dependent_std: bool = False
-    """make the policy's log-std a function of the state (a second 64-64 MLP added to the log-std vector), so its
-    likelihood can weigh each action dimension differently in each state; off: CleanRL's state-independent std"""
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    """widths of the hidden layers of the actor's mean and of the critic (two networks of this shape)"""
+    activation: Literal["tanh", "relu"] = "tanh"
+    """the activation after each hidden layer"""
+    log_std_init: float = 0.0
+    """initial log-std of the policy, every action dimension"""
+    ortho_init: bool = True
+    """CleanRL's orthogonal initialisation (gain sqrt(2); last layers 0.01 for the actor, 1 for the critic; zero
+    biases); off: torch's default initialisation"""
 
     # to be filled in runtime
     batch_size: int = 0
@@ -134,6 +133,8 @@ def check_args(args):
         raise UserError(f"--seed must lie in [0, 2**32), got {args.seed}")  # numpy's seeding range
     if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
         raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
+    if any(n <= 0 for n in args.hidden_sizes):
+        raise UserError(f"--hidden-sizes must be positive layer widths, got {' '.join(map(str, args.hidden_sizes))}")
     if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
         raise UserError("--num-minibatches, --update-epochs and --torch-threads must be positive, --eval-episodes >= 0")
     args.batch_size = args.num_envs * args.num_steps
@@ -147,10 +148,8 @@ def check_args(args):
         raise UserError(f"--total-timesteps {args.total_timesteps} is less than one batch: the smallest valid value is "
                         f"{args.batch_size} (--num-envs x --num-steps)")
     args.num_iterations = args.total_timesteps // args.batch_size
-    if args.autotune and args.alpha <= 0:
-        raise UserError(f"--autotune learns log(alpha): its starting --alpha must be positive, got {args.alpha}")
-    for name in ("learning_rate", "clip_coef", "ent_coef", "alpha", "alpha_lr", "vf_coef", "max_grad_norm", "clip_obs",
-                 "clip_reward"):
+    for name in ("learning_rate", "clip_coef", "ent_coef", "alpha", "vf_coef",
+                 "max_grad_norm", "clip_obs", "clip_reward"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}")
     if not (0 <= args.gamma <= 1 and 0 <= args.gae_lambda <= 1):
@@ -238,7 +237,7 @@ def gaussian_entropy(logstd):
 
 
 def numpy_forward(net):
-    """The Linear/Tanh stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
+    """The Linear/Tanh/ReLU stack `net` as a numpy function of the parameters' values now. Built once per rollout (the
     policy does not change during collection): a numpy matmul on one observation costs a few microseconds, a torch
     call on a 64-unit MLP ~30, almost all of it dispatch overhead."""
     ops = []
@@ -247,8 +246,8 @@ def numpy_forward(net):
             w, b = m.weight.detach().cpu().numpy().T, m.bias.detach().cpu().numpy()
             ops.append(lambda x, w=w, b=b: x @ w + b)
         else:
-            assert isinstance(m, nn.Tanh), f"numpy_forward knows Linear and Tanh, not {m}"
-            ops.append(np.tanh)
+            assert isinstance(m, (nn.Tanh, nn.ReLU)), f"numpy_forward knows Linear, Tanh and ReLU, not {m}"
+            ops.append(np.tanh if isinstance(m, nn.Tanh) else lambda x: np.maximum(x, 0))
 
     def forward(x):
         for op in ops:
@@ -258,36 +257,34 @@ def numpy_forward(net):
 
 
 def numpy_policy(agent):
-    """The actor as a numpy function obs -> (mean, log-std) (see numpy_forward). The log-std is one vector for
-    every state, or per row with a state-dependent std."""
+    """The actor as a numpy function obs -> (mean, log-std) (see numpy_forward); the log-std is one vector for every state."""
     actor_mean, logstd = numpy_forward(agent.actor_mean), agent.actor_logstd.detach().cpu().numpy()[0]
-    if agent.actor_logstd_net is None:
-        return lambda x: (actor_mean(x), logstd)
-    logstd_net = numpy_forward(agent.actor_logstd_net)
-    return lambda x: (actor_mean(x), logstd + logstd_net(x))
+    return lambda x: (actor_mean(x), logstd)
+
+
+def mlp(sizes, activation, last_std, ortho_init):
+    """Linear layers of widths `sizes`, the activation after each but the last; each layer is made and initialised
+    in turn, so CleanRL's sizes and initialisation give CleanRL's initial weights."""
+    layers = []
+    for i in range(len(sizes) - 1):
+        last, layer = i == len(sizes) - 2, nn.Linear(sizes[i], sizes[i + 1])
+        layers.append(layer_init(layer, last_std if last else np.sqrt(2)) if ortho_init else layer)
+        if not last:
+            layers.append(nn.Tanh() if activation == "tanh" else nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def network(ckpt_args):
+    """The hidden sizes and activation a checkpoint's args record (64 64 tanh in one written before they were)."""
+    return tuple(ckpt_args.get("hidden_sizes", (64, 64))), ckpt_args.get("activation", "tanh")
 
 
 class Agent(nn.Module):
-    def __init__(self, obs_dim, act_dim, state_dependent_std=False):
+    def __init__(self, obs_dim, act_dim, hidden_sizes=(64, 64), activation="tanh", log_std_init=0.0, ortho_init=True):
         super().__init__()
-        self.critic = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 1), std=1.0),
-        )
-        self.actor_mean = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, act_dim), std=0.01),
-        )
-        self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
-        # optional state-dependent part of the log-std (as SAC's policy has), added to the vector; its last layer
-        # starts near zero, so the policy starts as the state-independent one
-        self.actor_logstd_net = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, 64)), nn.Tanh(),
-            layer_init(nn.Linear(64, act_dim), std=0.01),
-        ) if state_dependent_std else None
+        self.critic = mlp([obs_dim, *hidden_sizes, 1], activation, 1.0, ortho_init)
+        self.actor_mean = mlp([obs_dim, *hidden_sizes, act_dim], activation, 0.01, ortho_init)
+        self.actor_logstd = nn.Parameter(torch.full((1, act_dim), float(log_std_init)))
 
     def get_value(self, x):
         return self.critic(x).squeeze(-1)
@@ -295,27 +292,36 @@ class Agent(nn.Module):
     def get_log_prob_entropy(self, x, action):
         """log pi(action|x) per sample, and the policy entropy (averaged over the samples' states)."""
         mean = self.actor_mean(x)
-        logstd = self.actor_logstd if self.actor_logstd_net is None else self.actor_logstd + self.actor_logstd_net(x)
-        return gaussian_log_prob(action, mean, logstd), gaussian_entropy(logstd).mean()
+        return gaussian_log_prob(action, mean, self.actor_logstd), gaussian_entropy(self.actor_logstd).mean()
 
 
 class FlatAdam:
     """torch.optim.Adam (no weight decay) plus clip_grad_norm_, on one flat buffer of every parameter and one of every
     gradient: each minibatch is a handful of whole-buffer ops instead of per-tensor loops (the update is
-    dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens."""
+    dispatch-bound), and torch.optim's first call, which imports torch._dynamo (~1 s of a short run), never happens.
+    Whatever gives a parameter new storage (Module.to for a device move, a dtype round trip) cuts it off the buffers;
+    zero_grad, which starts every minibatch, checks for that and binds the parameters again, Adam's moments carried along."""
 
     def __init__(self, params, lr, eps, betas=(0.9, 0.999)):
-        params = list(params)
-        self.param = torch.cat([p.detach().reshape(-1) for p in params])
-        self.grad, self.m, self.v = (torch.zeros_like(self.param) for _ in range(3))
+        self.params, self.m, self.v = list(params), None, None
+        self.bind()
+        self.lr, self.eps, self.betas, self.t = lr, eps, betas, 0
+
+    def bind(self):
+        """Each parameter and its gradient become views into flat buffers that start with their current values."""
+        self.param = torch.cat([p.detach().reshape(-1) for p in self.params])
+        self.grad = torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad.detach()).reshape(-1) for p in self.params])
+        self.m, self.v = (torch.zeros_like(self.param) if t is None else t.to(self.param) for t in (self.m, self.v))
         offset = 0
-        for p in params:  # each parameter and its gradient become views into the flat buffers
+        for p in self.params:
             n = p.numel()
             p.data, p.grad = self.param[offset:offset + n].view_as(p), self.grad[offset:offset + n].view_as(p)
             offset += n
-        self.lr, self.eps, self.betas, self.t = lr, eps, betas, 0
+        self.bound = [(p, p.data_ptr(), p.grad.data_ptr()) for p in self.params]
 
     def zero_grad(self):
+        if any(p.data_ptr() != d or p.grad is None or p.grad.data_ptr() != g for p, d, g in self.bound):
+            self.bind()
         self.grad.zero_()  # backward accumulates into the views in place
 
     def clip_grad_norm_(self, max_norm):
@@ -379,6 +385,8 @@ def load_checkpoint(path):
     bad = nonfinite({k: v for k, v in ckpt.items() if k in ("actor", "critic", "obs_rms", "alpha")})
     if bad:
         raise UserError(f"checkpoint {path} holds nan or inf (in {', '.join(bad[:3])}): it comes from a diverged run")
+    if "actor_logstd_net" in ckpt["actor"]:  # the --state-dependent-std option, removed: it measured no benefit
+        raise UserError(f"checkpoint {path} has a state-dependent std, which this version no longer supports")
     return ckpt
 
 
@@ -395,38 +403,47 @@ def nonfinite(tree, prefix=""):
 
 
 def agent_from_checkpoint(ckpt):
-    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), "actor_logstd_net" in ckpt["actor"])
+    agent = Agent(int(np.prod(ckpt["obs_shape"])), int(np.prod(ckpt["action_shape"])), *network(ckpt["args"]))
     agent.actor_mean.load_state_dict(ckpt["actor"]["actor_mean"])
     agent.actor_logstd.data.copy_(ckpt["actor"]["actor_logstd"])
-    if agent.actor_logstd_net is not None:
-        agent.actor_logstd_net.load_state_dict(ckpt["actor"]["actor_logstd_net"])
     return agent
 
 
 @torch.inference_mode()
 def evaluate(agent, normalizer, env_id, episodes, seed, video_path=None, stochastic=False):
-    """Deterministic policy (the Gaussian mean) or, with `stochastic`, sampled actions (what a max-entropy objective
-    optimises), clipped to the bounds, frozen normaliser, fresh env; with video_path, the first episode as a GIF."""
+    """Deterministic policy (the Gaussian mean) or, with `stochastic`, sampled actions (the policy a max-entropy
+    objective optimises), clipped to the bounds, frozen normaliser, fresh env; the episodes' returns and lengths; with
+    video_path, the first episode as a GIF."""
     env = make_video_env(env_id) if video_path else make_env(env_id)
-    returns, lengths, frames, every = [], [], [], frame_every(env)
-    low, high = env.action_space.low, env.action_space.high
+    low, high, frames, every = env.action_space.low, env.action_space.high, [] if video_path else None, frame_every(env)
     rng, policy = np.random.default_rng(seed), numpy_policy(agent)
+
+    def act(obs):
+        mean, logstd = policy(normalizer.obs(obs[None], update=False))
+        noise = rng.standard_normal(mean.shape[-1], dtype=np.float32)
+        return np.clip((mean + stochastic * np.exp(logstd) * noise)[0], low, high)
+
+    result = run_episodes(act, env, episodes, seed, frames, every)
+    if frames:
+        save_gif(frames, video_path, env.metadata.get("render_fps", 30) / every)
+    env.close()
+    return result
+
+
+def run_episodes(act, env, episodes, seed, frames, every):
+    """`act(obs) -> action` for `episodes` episodes from seeds seed, seed + 1, ...: the returns' mean and std, the
+    returns and the lengths; with a `frames` list, every `every`-th frame of the first episode is appended."""
+    returns, lengths = [], []
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done, ep_ret, ep_len = False, 0.0, 0
         while not done:
-            if video_path and ep == 0 and ep_len % every == 0:
+            if frames is not None and ep == 0 and ep_len % every == 0:
                 frames.append(env.render())
-            mean, logstd = policy(normalizer.obs(obs[None], update=False))
-            noise = rng.standard_normal(mean.shape[-1], dtype=np.float32)
-            action = np.clip((mean + stochastic * np.exp(logstd) * noise)[0], low, high)
-            obs, reward, terminated, truncated, _ = env.step(action)
+            obs, reward, terminated, truncated, _ = env.step(act(obs))
             ep_ret, ep_len, done = ep_ret + float(reward), ep_len + 1, terminated or truncated
         returns.append(ep_ret)
         lengths.append(ep_len)
-    if frames:
-        save_gif(frames, video_path, env.metadata.get("render_fps", 30) / every)
-    env.close()
     return {"episodes": episodes, "return_mean": float(np.mean(returns)) if returns else None,
             "return_std": float(np.std(returns)) if returns else None, "returns": returns, "lengths": lengths}
 
@@ -521,15 +538,21 @@ def train(args, inspect=None):
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
 
-    agent = Agent(obs_dim, act_dim, args.state_dependent_std).to(device)
+    agent = Agent(obs_dim, act_dim, args.hidden_sizes, args.activation, args.log_std_init, args.ortho_init).to(device)
     # torch.optim.Adam's maths on flat buffers: far fewer ops per minibatch (the update is dispatch-bound)
     optimizer = FlatAdam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     normalizer = Normalizer(obs_dim, args.num_envs, args)
-    alpha = args.alpha
-    if args.autotune:  # SAC's temperature: log-alpha, so alpha stays positive and moves by factors
-        log_alpha = torch.tensor(math.log(args.alpha), device=device, requires_grad=True)
-        alpha_optimizer = FlatAdam([log_alpha], lr=args.alpha_lr, eps=1e-8)  # torch.optim.Adam's eps
-        target_entropy = -act_dim if args.target_entropy is None else args.target_entropy
+
+    def evaluate_both(step, video):
+        """Deterministic and stochastic evaluation (summary keys eval... and eval..._stochastic), logged at `step`."""
+        results = {}
+        for suffix, stochastic in (("", False), ("_stochastic", True)):
+            results[suffix] = r = evaluate(agent, normalizer, args.env_id, args.eval_episodes, args.seed + 10_000,
+                                           video if args.capture_video and not stochastic else None, stochastic)
+            if r["episodes"]:
+                writer.add_scalar(f"eval{suffix}/episodic_return", r["return_mean"], step)
+        return results[""], results["_stochastic"]
+
     low, high = envs[0].action_space.low, envs[0].action_space.high
 
     # Rollout storage, [num_steps, num_envs, ...]. dones[t] = 1 marks the *last* step of an episode.
@@ -540,6 +563,10 @@ def train(args, inspect=None):
     dones = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
 
     global_step, start_time, recent_returns = 0, time.time(), []
+
+    def recent_means():  # the last 20 training episodes: mean return (progress line)
+        return {"return": np.mean(recent_returns)} if recent_returns else {}
+
     raw_obs = np.stack([env.reset(seed=args.seed + i)[0] for i, env in enumerate(envs)]).reshape(args.num_envs, -1)
     for i, env in enumerate(envs):
         env.action_space.seed(args.seed + i)
@@ -585,7 +612,7 @@ def train(args, inspect=None):
                     raw_obs[i] = np.asarray(o).reshape(-1)
                 # Soft Policy Gradient: the entropy enters through the reward, after normalisation, using the
                 # log-prob stored at collection time (a constant for the gradient), so GAE and critic see it.
-                rewards[step] = normalizer.reward(reward, done) - alpha * logprobs[step]
+                rewards[step] = normalizer.reward(reward, done) - args.alpha * logprobs[step]
                 ep_soft_return += rewards[step]
                 for i in np.flatnonzero(done):
                     writer.add_scalar("charts/episodic_soft_return", ep_soft_return[i], global_step)
@@ -596,20 +623,12 @@ def train(args, inspect=None):
                     final = torch.from_numpy(normalizer.obs(o[None], update=False)).to(device)
                     rewards[step, i] += args.gamma * agent.get_value(final).item()
                 next_obs = normalizer.obs(raw_obs)
-            progress.update(global_step, {"return": np.mean(recent_returns)} if recent_returns else {})
+            progress.update(global_step, recent_means())
 
             # Values of the whole rollout in one batched pass (the critic does not change during collection).
             values = agent.get_value(torch.from_numpy(obs).to(device)).cpu().numpy()
             next_value = agent.get_value(torch.from_numpy(next_obs).to(device)).cpu().numpy()
         advantages, returns = compute_gae(rewards, values, dones, next_value, args.gamma, args.gae_lambda)
-        if args.autotune:
-            # SAC's loss -log_alpha * (log pi + target) on this rollout's log-probs (its entropy estimate): alpha
-            # rises while the entropy is below the target and falls while above; the next rollout uses the new one.
-            alpha_loss = -log_alpha * (float(logprobs.mean()) + target_entropy)
-            alpha_optimizer.zero_grad()
-            alpha_loss.backward()
-            alpha_optimizer.step()
-            alpha = log_alpha.exp().item()
         if inspect is not None:
             inspect(dict(obs=obs, actions=actions, logprobs=logprobs, rewards=rewards, dones=dones, values=values,
                          advantages=advantages, agent=agent, normalizer=normalizer))
@@ -688,36 +707,29 @@ def train(args, inspect=None):
         writer.add_scalar("losses/clipfrac", clipfrac.item(), global_step)
         writer.add_scalar("losses/explained_variance", explained_var, global_step)
         writer.add_scalar("charts/mean_logprob", logprobs.mean(), global_step)
-        writer.add_scalar("charts/alpha", alpha, global_step)
         writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
-    progress.update(global_step, {"return": np.mean(recent_returns)} if recent_returns else {}, force=True)
+    progress.update(global_step, recent_means(), force=True)
     progress.close()
     train_time = time.time() - start_time
 
-    eval_result = evaluate(agent.cpu(), normalizer, args.env_id, args.eval_episodes, seed=args.seed + 10_000,
-                           video_path=os.path.join(run_dir, "videos", "final.gif") if args.capture_video else None)
-    eval_stochastic = evaluate(agent, normalizer, args.env_id, args.eval_episodes, args.seed + 10_000, stochastic=True)
-    if eval_result["episodes"]:
-        writer.add_scalar("eval/episodic_return", eval_result["return_mean"], global_step)
-        writer.add_scalar("eval_stochastic/episodic_return", eval_stochastic["return_mean"], global_step)
+    agent.cpu()  # training is over: evaluate and save from the CPU (FlatAdam would follow the move anyway)
+    eval_result, eval_stochastic = evaluate_both(global_step, os.path.join(run_dir, "videos", "final.gif"))
     summary = {
         "algorithm": args.exp_name, "env_id": args.env_id, "seed": args.seed, "run_name": run_name,
         "global_step": global_step, "train_time_s": train_time, "sps": global_step / train_time,
         "train_return_last20": float(np.mean(recent_returns)) if recent_returns else None,
         "eval": eval_result, "eval_stochastic": eval_stochastic, "commit": commit, "args": asdict(args),
-        "alpha": alpha,  # the final temperature (--alpha unless --autotune moved it)
     }
     if args.save_model:
         summary["checkpoint"] = os.path.join(run_dir, "agent.pt")
         save_checkpoint(summary["checkpoint"], {
             "format": 1, "algorithm": args.exp_name, "env_id": args.env_id,
             "obs_shape": list(envs[0].observation_space.shape), "action_shape": list(envs[0].action_space.shape),
-            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
-                      **({} if agent.actor_logstd_net is None else {"actor_logstd_net": agent.actor_logstd_net.state_dict()})},
+            "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
             "critic": agent.critic.state_dict(),
             "obs_rms": {"mean": torch.from_numpy(normalizer.obs_rms.mean), "var": torch.from_numpy(normalizer.obs_rms.var),
                         "count": float(normalizer.obs_rms.count)},
-            "args": asdict(args), "eval": eval_result, "alpha": alpha,
+            "args": asdict(args), "eval": eval_result, "alpha": args.alpha,
         })
     with open(os.path.join(run_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
@@ -742,9 +754,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted: nothing saved for this run (existing files untouched)", file=sys.stderr)
         sys.exit(130)
-    ev, st = summary["eval"], summary["eval_stochastic"]
-    print(f"{summary['run_name']}: {summary['global_step']} steps, {summary['sps']:.0f} steps/s")
-    if ev["episodes"]:
+    print(f"{summary['run_name']}: {summary['global_step']:,} steps in {summary['train_time_s'] / 60:.1f} min "
+          f"({summary['sps']:.0f} steps/s)")
+    if summary["eval"]["episodes"]:
+        ev, st = summary["eval"], summary["eval_stochastic"]
         print(f"eval return over {ev['episodes']} episodes: {ev['return_mean']:.1f} +/- {ev['return_std']:.1f} (mean action), "
               f"{st['return_mean']:.1f} +/- {st['return_std']:.1f} (sampled actions)")
 

@@ -50,12 +50,10 @@ def test_gaussian_log_prob_matches_torch_normal_outside_bounds():
     torch.testing.assert_close(ppo.gaussian_log_prob(action, mean, logstd), expected)
 
 
-@pytest.mark.parametrize("state_dependent_std", [False, True])
-def test_stored_logprob_is_of_the_unclipped_sample_and_env_gets_clipped_action(tmp_path, state_dependent_std):
+def test_stored_logprob_is_of_the_unclipped_sample_and_env_gets_clipped_action(tmp_path):
     tests.toy_envs.CounterEnv.received_actions.clear()
-    _, rollouts = collect(tiny_args(tmp_path, env_id="TightCounter-v0", total_timesteps=128, eval_episodes=0,
-                                    state_dependent_std=state_dependent_std))
-    ro = rollouts[-1]  # the second rollout: with a state-dependent std, its network has had one update
+    _, rollouts = collect(tiny_args(tmp_path, env_id="TightCounter-v0", total_timesteps=128, eval_episodes=0))
+    ro = rollouts[-1]  # the second rollout: the policy has had one update
     acts = ro["actions"][:, 0]
     assert (np.abs(acts) > 0.01).mean() > 0.5, "most samples should fall outside the tight bounds"
     received = np.stack(tests.toy_envs.CounterEnv.received_actions[64:128])
@@ -63,15 +61,15 @@ def test_stored_logprob_is_of_the_unclipped_sample_and_env_gets_clipped_action(t
     x = torch.from_numpy(ro["obs"][:, 0])
     with torch.no_grad():
         logp, entropy = ro["agent"].get_log_prob_entropy(x, torch.from_numpy(acts))
-        # the numpy policy the rollout sampled from is the torch one, std included, state by state
+        # the numpy policy the rollout sampled from is the torch one, std included
         mean, logstd = ppo.numpy_policy(ro["agent"])(ro["obs"][:, 0])
         np.testing.assert_allclose(mean, ro["agent"].actor_mean(x).numpy(), rtol=1e-5, atol=1e-6)
-        logstd_torch = ro["agent"].actor_logstd + (ro["agent"].actor_logstd_net(x) if state_dependent_std else 0)
+        logstd_torch = ro["agent"].actor_logstd.detach()
         np.testing.assert_allclose(np.broadcast_to(logstd, acts.shape), logstd_torch.expand(acts.shape).numpy(), atol=1e-6)
     np.testing.assert_allclose(ro["logprobs"][:, 0], logp.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(float(entropy), torch.distributions.Normal(0, logstd_torch.exp()).entropy().sum(-1).mean(),
                                rtol=1e-5)
-    assert (np.ptp(logstd, axis=0) > 0).all() if state_dependent_std else logstd.ndim == 1
+    assert logstd.ndim == 1
 
 
 def test_no_transition_crosses_an_episode_boundary(tmp_path):
@@ -174,7 +172,7 @@ def test_flat_adam_is_torch_adam_with_gradient_clipping():
 
 
 def test_the_algorithm_files_share_one_optimizer():
-    # the same speed-up must read the same in all three files (issue #11): the diffs stay the method's
+    # the same speed-up must read the same in all three files: the diffs stay the method's
     import inspect
 
     import residual_ppo_continuous as residual
@@ -184,14 +182,12 @@ def test_the_algorithm_files_share_one_optimizer():
     assert inspect.getsource(soft.FlatAdam) == source and inspect.getsource(residual.FlatAdam) == source
 
 
-@pytest.mark.parametrize("state_dependent_std", [False, True])
-def test_checkpoint_round_trip_reproduces_the_evaluation(tmp_path, state_dependent_std):
-    summary = ppo.train(tiny_args(tmp_path, env_id="InvertedPendulum-v4", save_model=True, eval_episodes=3,
-                                  state_dependent_std=state_dependent_std))
+def test_checkpoint_round_trip_reproduces_the_evaluation(tmp_path):
+    summary = ppo.train(tiny_args(tmp_path, env_id="InvertedPendulum-v4", save_model=True, eval_episodes=3))
     ckpt = torch.load(summary["checkpoint"], weights_only=True)  # tensors and plain types only
     assert ckpt["env_id"] == "InvertedPendulum-v4" and ckpt["obs_shape"] == [4] and ckpt["action_shape"] == [1]
     assert ckpt["args"]["seed"] == 1 and ckpt["eval"]["returns"] == summary["eval"]["returns"]
-    assert ("actor_logstd_net" in ckpt["actor"]) == state_dependent_std
+    assert set(ckpt["actor"]) == {"actor_mean", "actor_logstd"}
     assert not any(f.startswith("agent.pt.tmp") for f in os.listdir(os.path.dirname(summary["checkpoint"])))
     agent = ppo.agent_from_checkpoint(ppo.load_checkpoint(summary["checkpoint"]))
     normalizer = ppo.Normalizer(4, 1, ppo.Args())

@@ -33,11 +33,6 @@ def hopper_prior(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hopper_sds_prior(tmp_path_factory):
-    return make_prior(tmp_path_factory, "Hopper-v4", "--state-dependent-std")
-
-
-@pytest.fixture(scope="module")
 def counter_prior(tmp_path_factory):
     return make_prior(tmp_path_factory, "Counter-v0")
 
@@ -86,34 +81,27 @@ def test_prior_log_prob_on_raw_obs_matches_its_training_pipeline(hopper_prior):
     np.testing.assert_allclose(residual.Prior(ckpt).log_prob(raw, actions), soft_log_prob(ckpt, raw, actions), rtol=1e-6)
 
 
-def test_state_dependent_prior_log_prob_and_entropy_per_state(hopper_sds_prior):
-    ckpt = residual.load_checkpoint(hopper_sds_prior)
-    assert "actor_logstd_net" in ckpt["actor"] and ckpt["args"]["state_dependent_std"]
-    rng = np.random.default_rng(0)
-    raw = rng.normal(0, 2, size=(64, 11))
-    actions = rng.normal(0, 1.5, size=(64, 3)).astype(np.float32)
-    prior = residual.Prior(ckpt)
-    log_prob, entropy = prior.log_prob_entropy(raw, actions)
-    np.testing.assert_allclose(log_prob, soft_log_prob(ckpt, raw, actions), rtol=1e-6)  # the trainer's own pipeline
-    agent = soft.agent_from_checkpoint(ckpt)
-    with torch.no_grad():
-        x = torch.from_numpy(prior.normalizer.obs(raw, update=False))
-        std = (agent.actor_logstd + agent.actor_logstd_net(x)).exp()
-        expected = torch.distributions.Normal(torch.zeros_like(std), std).entropy().sum(-1).numpy()
-    np.testing.assert_allclose(entropy, expected, rtol=1e-5)
-    assert entropy.shape == (64,) and np.ptp(entropy) > 0  # one entropy per state
+def test_a_prior_with_a_state_dependent_std_is_refused(tmp_path, hopper_prior):
+    # written by an earlier version's --state-dependent-std, an option that measured no benefit and left
+    ckpt = torch.load(hopper_prior, weights_only=True)
+    ckpt["actor"]["actor_logstd_net"] = dict(ckpt["actor"]["actor_mean"])
+    torch.save(ckpt, tmp_path / "sds.pt")
+    code, err = main_exit(residual.main, ["--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "sds.pt"), *TINY,
+                                          "--runs-dir", str(tmp_path / "runs")])
+    assert code == 2 and err == [f"error: checkpoint {tmp_path / 'sds.pt'} has a state-dependent std, which this version "
+                                 "no longer supports"]
 
 
-@pytest.mark.parametrize("prior_class", ["hopper_prior", "hopper_sds_prior"])
-def test_learner_starts_as_the_prior(tmp_path, prior_class, request):
+@pytest.mark.parametrize("norm_obs", [True, False])
+def test_learner_starts_as_the_prior(tmp_path, hopper_prior, norm_obs):
     # The learner's normaliser starts from the prior's statistics and keeps adapting; a huge count pins it for
-    # the first rollout, so the learner's distribution must equal the prior's at every step of it. A prior with a
-    # state-dependent std gives the learner its class, std network included.
-    hopper_prior = request.getfixturevalue(prior_class)
+    # the first rollout, so the learner's distribution must equal the prior's at every step of it. --no-norm-obs
+    # cannot feed the prior's actor raw observations: the learner takes the prior's observation settings.
     pinned = tmp_path / "pinned.pt"
     ckpt = torch.load(hopper_prior, weights_only=True)
     torch.save(dict(ckpt, obs_rms=dict(ckpt["obs_rms"], count=1e12)), pinned)
-    _, rollouts = collect(residual_args(tmp_path, prior_path=str(pinned)))
+    summary, rollouts = collect(residual_args(tmp_path, prior_path=str(pinned), norm_obs=norm_obs))
+    assert summary["args"]["norm_obs"] is True
     first = rollouts[0]
     # same distribution: the learner's log-prob of its own samples equals the prior's, so the KL estimate is 0
     np.testing.assert_allclose(first["logprobs"], first["prior_logprobs"], atol=1e-4)
@@ -141,20 +129,6 @@ def test_rpg_reward_and_kl_ppo_is_rpg_with_tied_coefficients(tmp_path, counter_p
         # KL-regularised reward: r_R - beta * log(pi_theta / pi_prior)
         expected = addon - 0.2 * (a["logprobs"][:, 0] - prior_lp)
         np.testing.assert_allclose(a["rewards"][:, 0], expected, rtol=1e-5, atol=1e-5)
-
-
-def test_prior_warmup_decays_the_prior_terms_weight_to_omega_prime(tmp_path, counter_prior):
-    """--prior-warmup-steps N: the weight is max(omega', W (1 - step / N)) at each rollout's first step."""
-    _, ro = collect(residual_args(tmp_path, env_id="Counter-v0", addon_task="tests.toy_envs:counter_addon",
-                                  prior_path=counter_prior, norm_reward=False, norm_obs=False, init_from_prior=False,
-                                  eval_episodes=0, addon_scale="running", omega_prime=0.1, alpha_hat=0.0,
-                                  prior_term="literal", total_timesteps=2048, num_steps=512, prior_warmup_steps=1024,
-                                  warmup_omega_prime=0.5))
-    weights = []
-    for r in ro:
-        addon = 0.5 * (r["obs"][:, 0, 0].astype(np.float64) + 1)
-        weights.append(np.median((r["rewards"][:, 0] - addon) / r["prior_logprobs"][:, 0]))
-    np.testing.assert_allclose(weights, [0.5, 0.25, 0.1, 0.1], rtol=1e-4)
 
 
 @pytest.mark.parametrize("addon_scale", ["running", "prior"])
@@ -197,7 +171,7 @@ def test_end_to_end_residual_run(tmp_path, hopper_prior):
     tags = EventAccumulator(str(run_dir)).Reload().Tags()["scalars"]
     for tag in ("charts/episodic_basic_return", "charts/episodic_addon_return", "charts/episodic_total_return",
                 "charts/episodic_addon_metric", "charts/mean_prior_logprob", "charts/mean_logprob",
-                "charts/kl_to_prior", "charts/omega_prime", "eval/total_return", "eval/addon_metric"):
+                "charts/kl_to_prior", "eval/total_return", "eval/addon_metric"):
         assert tag in tags, tag
 
 
@@ -220,9 +194,8 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
         (["--env-id", "Swimmer-v4"], "no add-on task"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "0.1", "--alpha-hat", "0.1"], "either"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "-1"], "non-negative"),
-        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--prior-warmup-steps", "-5"],
-         "--prior-warmup-steps must be >= 0, got -5"),
-        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--warmup-omega-prime", "-1"], "non-negative"),
+        (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--gamma", "0.98"],
+         f"has no basic-return scale measured at --gamma 0.98 (it has one at 0.99): `cp {hopper_prior} my_prior.pt && python"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "nan"],
          "--omega-prime must be a finite number, got nan"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "inf"], "--kl-coef must be a finite number"),
@@ -296,22 +269,18 @@ def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and bad.stderr.splitlines()[-1].startswith("error:")
 
 
-def ledge_prior(path, logstd, env_id="Ledge-v0", state_dependent_std=False):
+def ledge_prior(path, logstd, env_id="Ledge-v0"):
     """A hand-made prior for Ledge-v0 (or NarrowLedge-v0): mean action 0 everywhere, std exp(logstd), identity
-    normaliser; with state_dependent_std, a log-std network whose output moves the log-std by up to ~0.5 over
-    the episode. The same arguments give the same weights."""
+    normaliser. The same arguments give the same weights."""
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        agent = residual.Agent(1, 1, state_dependent_std)
+        agent = residual.Agent(1, 1)
     torch.nn.init.zeros_(agent.actor_mean[-1].weight)
     torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     agent.actor_logstd.data.fill_(logstd)
-    if state_dependent_std:
-        torch.nn.init.normal_(agent.actor_logstd_net[-1].weight, std=0.3, generator=torch.Generator().manual_seed(0))
     residual.save_checkpoint(str(path), {
         "format": 1, "algorithm": "hand-made", "env_id": env_id, "obs_shape": [1], "action_shape": [1],
-        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
-                  **({"actor_logstd_net": agent.actor_logstd_net.state_dict()} if state_dependent_std else {})},
+        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
         "critic": agent.critic.state_dict(), "alpha": 0.001, "args": dict(vars(soft.Args()), norm_obs=False),
         "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
         "obs_rms": {"mean": torch.zeros(1, dtype=torch.float64), "var": torch.ones(1, dtype=torch.float64), "count": 1.0},
@@ -337,24 +306,19 @@ def ledge_entropies(prior_path, obs):
     agent = residual.agent_from_checkpoint(residual.load_checkpoint(prior_path))
     with torch.no_grad():
         x = torch.from_numpy(obs)
-        logstd = agent.actor_logstd + (agent.actor_logstd_net(x) if agent.actor_logstd_net is not None else 0.0)
+        logstd = agent.actor_logstd
         return torch.distributions.Normal(0.0, logstd.exp()).entropy().sum(-1).expand(len(x)).numpy()
 
 
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
 @pytest.mark.parametrize("entropy_term", ["literal", "centred"])
-@pytest.mark.parametrize("state_dependent_std", [False, True])
-def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term, state_dependent_std):
+def test_rpg_reward_terms_and_their_mean_under_the_prior(tmp_path, prior_term, entropy_term):
     """r = r_R + omega' (log pi_prior [+ H_prior]) - alpha_hat (log pi_theta [+ H_theta]); under the prior's own
-    actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived).
-    With a state-dependent std each step is centred by its own state's entropy."""
-    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0, state_dependent_std=state_dependent_std)
+    actions the centred prior term averages zero, the literal one -H(pi_prior) (a charge for every step lived)."""
+    prior_path = ledge_prior(tmp_path / "ledge.pt", 1.0)
     ro = ledge_rollout(tmp_path, prior_path, prior_term, entropy_term)
     h = ledge_entropies(prior_path, ro["obs"][:, 0])
-    if state_dependent_std:
-        assert np.ptp(h) > 0.05  # the entropy does change along the episode
-    else:
-        assert h[0] == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
+    assert h[0] == pytest.approx(1.0 + 0.5 + 0.5 * np.log(2 * np.pi))
     r, lp, plp = ro["rewards"][:, 0], ro["logprobs"][:, 0], ro["prior_logprobs"][:, 0]
     np.testing.assert_allclose(lp, plp, rtol=1e-5)  # the learner starts as the prior: the actions are the prior's
     offset = {"literal": 0.0, "centred": h}
@@ -494,6 +458,32 @@ def test_measure_only_adds_statistics_and_keeps_the_weights(tmp_path, hopper_pri
     assert e.value.code == 2 and digest(path) == kept
 
 
+def test_the_return_scale_is_measured_at_the_runs_gamma(tmp_path, hopper_prior):
+    path = tmp_path / "prior.pt"
+    path.write_bytes(open(hopper_prior, "rb").read())
+    assert torch.load(path, weights_only=True)["measure_gamma"] == 0.99  # prior_train measures at its --gamma
+    prior_train.main(["--env-id", "Hopper-v4", "--out", str(path), "--measure-only", "--measure-steps", "2000",
+                      "--gamma", "0.98"])
+    assert torch.load(path, weights_only=True)["measure_gamma"] == 0.98
+    assert residual.train(residual_args(tmp_path / "a", prior_path=str(path), gamma=0.98, eval_episodes=0))
+    with pytest.raises(residual.UserError, match=r"measured at --gamma 0.99 \(it has one at 0.98\): `cp "):
+        residual.train(residual_args(tmp_path / "b", prior_path=str(path), eval_episodes=0))
+    ckpt = torch.load(path, weights_only=True)
+    del ckpt["measure_gamma"]  # a prior measured before the gamma was recorded: measured at 0.99
+    residual.save_checkpoint(str(path), ckpt)
+    with pytest.raises(residual.UserError, match=r"measured at --gamma 0.98 \(it has one at 0.99\)"):
+        residual.train(residual_args(tmp_path / "c", prior_path=str(path), gamma=0.98, eval_episodes=0))
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()  # refused before any run folder
+
+
+def test_no_init_from_prior_does_not_call_the_starting_policy_the_prior(tmp_path, counter_prior):
+    argv = [*COUNTER, "--prior-path", counter_prior, "--addon-task", "tests.toy_envs:counter_addon", "--eval-episodes",
+            "1", "--runs-dir", str(tmp_path)]
+    assert "prior (before) -> customized (after)" in run_main(residual.main, *argv).stdout
+    out = run_main(residual.main, *argv, "--no-init-from-prior")
+    assert out.returncode == 0 and "fresh policy (before) -> customized (after)" in out.stdout and "prior" not in out.stdout
+
+
 def test_prior_without_measured_statistics_says_how_to_measure_it(tmp_path):
     path = ledge_prior(tmp_path / "old.pt", 0.0)
     ckpt = torch.load(path, weights_only=True)
@@ -524,7 +514,7 @@ def test_prior_log_prob_in_numpy_is_the_gaussian_log_prob(hopper_prior):
 def test_omega_prime_and_prior_term_default_to_what_the_prior_records(tmp_path, hopper_prior, field, stored, flag,
                                                                       expected):
     # benchmark/calibrate_omega.py --write stores omega_prime in the prior, benchmark/choose_prior_term.py --write the
-    # prior term's form (rule 8); an explicit flag wins; without either, rule 1's 0.03 and the centred form
+    # prior term's form; an explicit flag wins; without either, 0.03 and the centred form
     ckpt = residual.load_checkpoint(hopper_prior)
     if stored is not None:
         ckpt[field] = stored
@@ -537,7 +527,7 @@ def test_omega_prime_and_prior_term_default_to_what_the_prior_records(tmp_path, 
 
 
 def test_kl_ppo_keeps_both_terms_literal_whatever_form_the_prior_records(tmp_path, hopper_prior):
-    # KL PPO is RPG with tied coefficients and both terms literal; a prior's rule-8 form must not leak into it
+    # KL PPO is RPG with tied coefficients and both terms literal; the form a prior records must not leak into it
     ckpt = residual.load_checkpoint(hopper_prior)
     ckpt["prior_term"] = "learner"
     path = str(tmp_path / "prior.pt")
