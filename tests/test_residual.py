@@ -173,6 +173,7 @@ def run_residual(*argv):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
+@pytest.mark.slow
 def test_end_to_end_residual_run(tmp_path, hopper_prior):
     out = run_residual("--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--runs-dir", str(tmp_path), *TINY,
                        "--capture-video")
@@ -261,6 +262,7 @@ def test_prior_train_full_policy_trains_on_total_reward(tmp_path_factory):
     assert ckpt["eval"]["returns"] == pytest.approx(ckpt["eval_task"]["total_return"])
 
 
+@pytest.mark.slow
 def test_customization_moves_the_addon_metric_and_keeps_the_basic_task(tmp_path_factory, tmp_path):
     # Prior: Soft PPO balancing InvertedPendulum (1000 = never falls), ~30k steps. Add-on task: keep the cart to
     # the right (r_R = cart position). Residual PPO should push the cart right within 10k steps while the prior
@@ -279,6 +281,7 @@ def test_customization_moves_the_addon_metric_and_keeps_the_basic_task(tmp_path_
     assert after["basic_return_mean"] >= 500, after
 
 
+@pytest.mark.slow
 def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "videos.py"), "--env-id", "Hopper-v4",
                           "--prior", hopper_prior, "--policy", hopper_prior, "--out", str(tmp_path / "v.gif")],
@@ -380,6 +383,7 @@ def test_prior_term_centred_under_the_learner_averages_zero_under_its_actions(tm
     assert abs(r.mean() - per_step) < 4 * r.std() / np.sqrt(len(r))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
 def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(tmp_path, prior_term):
     """Ledge-v0: no add-on reward, the episode ends when the action exceeds 1.5. With a wide prior (std e, so
@@ -397,6 +401,7 @@ def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(t
         assert after > 0.9 * before, (before, after)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entropy_term", ["literal", "centred"])
 def test_literal_entropy_term_of_a_narrow_learner_pays_for_ending_early_and_the_centred_one_does_not(tmp_path,
                                                                                                    entropy_term):
