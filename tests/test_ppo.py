@@ -231,7 +231,6 @@ def test_end_to_end_script_writes_summary_and_tensorboard(tmp_path):
         assert tag in tags
 
 
-@pytest.mark.slow
 def test_capture_video_saves_the_first_evaluation_episode_as_a_gif(tmp_path):
     out = run_script("--env-id", "InvertedPendulum-v4", "--total-timesteps", "256", "--num-steps", "128",
                      "--num-minibatches", "2", "--eval-episodes", "2", "--runs-dir", str(tmp_path), "--capture-video")

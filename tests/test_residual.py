@@ -173,7 +173,6 @@ def run_residual(*argv):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
-@pytest.mark.slow
 def test_end_to_end_residual_run(tmp_path, hopper_prior):
     out = run_residual("--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--runs-dir", str(tmp_path), *TINY,
                        "--capture-video")
@@ -281,7 +280,6 @@ def test_customization_moves_the_addon_metric_and_keeps_the_basic_task(tmp_path_
     assert after["basic_return_mean"] >= 500, after
 
 
-@pytest.mark.slow
 def test_side_by_side_video_of_prior_and_policy(tmp_path, hopper_prior):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "videos.py"), "--env-id", "Hopper-v4",
                           "--prior", hopper_prior, "--policy", hopper_prior, "--out", str(tmp_path / "v.gif")],
