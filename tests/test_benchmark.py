@@ -82,6 +82,7 @@ def run_smoke(tmp_path, *extra):
                           capture_output=True, text=True, cwd=ROOT, timeout=900)
 
 
+@pytest.mark.slow
 def test_smoke_preset_end_to_end(tmp_path):
     out = run_smoke(tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -208,7 +209,7 @@ def test_each_learners_entropy_term_has_its_own_omega_frontier_with_its_default_
     assert os.path.exists(os.path.join(tmp_path, "omega_frontier_Walker2d-v4_literal_entropy_term.png"))
 
 
-def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_incomplete_grid(tmp_path, capsys):
+def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_incomplete_grid(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
     rule2, rule3 = presets.PRESETS["calibration"]().jobs, presets.PRESETS["calibration_1m"]().jobs
@@ -224,7 +225,7 @@ def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_inc
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--write"])
 
 
-def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, capsys):
+def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
     two = lambda total: [(1000, 1000, total), (1000, 1000, total)]  # noqa: E731  (two kept validation seeds)
@@ -265,7 +266,7 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
     assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in out and "next (rule 4)" not in out
 
 
-def test_rule_5_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_falls(tmp_path, capsys):
+def test_rule_5_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_falls(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
     two = lambda total, length=1000: [(1000, length, total), (1000, length, total)]  # noqa: E731

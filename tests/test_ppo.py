@@ -1,4 +1,5 @@
-"""Plain PPO: GAE, log-probs of clipped actions, episode boundaries, checkpoints, errors, determinism, learning."""
+"""Plain PPO: GAE, log-probs of clipped actions, checkpoints, errors, determinism, learning (the rollout code shared
+with the other algorithm files: tests/test_all_algorithms.py)."""
 import copy
 import json
 import os
@@ -70,41 +71,6 @@ def test_stored_logprob_is_of_the_unclipped_sample_and_env_gets_clipped_action(t
     np.testing.assert_allclose(float(entropy), torch.distributions.Normal(0, logstd_torch.exp()).entropy().sum(-1).mean(),
                                rtol=1e-5)
     assert logstd.ndim == 1
-
-
-def test_no_transition_crosses_an_episode_boundary(tmp_path):
-    # Raw observations ([t, episode]) make every stored transition checkable. A naive port of pre-1.0 code
-    # to Gymnasium's default next-step auto-reset stores the terminal obs (t=5) as a state acted from,
-    # followed by a reset step with reward 0: both are caught here.
-    _, rollouts = collect(tiny_args(tmp_path, norm_obs=False, norm_reward=False, eval_episodes=0))
-    for ro in rollouts:
-        obs, dones, rewards = ro["obs"][:, 0], ro["dones"][:, 0], ro["rewards"][:, 0]
-        assert obs[:, 0].max() <= 4, "a terminal observation was stored as a state to act from"
-        np.testing.assert_array_equal(dones, obs[:, 0] == 4)  # done exactly on the 5th step of an episode
-        np.testing.assert_array_equal(rewards, 1.0)  # no bogus reset transitions
-        for k in range(len(obs) - 1):
-            if dones[k]:
-                assert obs[k + 1, 0] == 0 and obs[k + 1, 1] == obs[k, 1] + 1
-            else:
-                assert obs[k + 1, 0] == obs[k, 0] + 1 and obs[k + 1, 1] == obs[k, 1]
-
-
-@pytest.mark.parametrize("bootstrap", [True, False])
-def test_truncation_bootstraps_with_the_final_observation(tmp_path, bootstrap):
-    _, rollouts = collect(tiny_args(tmp_path, env_id="EndlessCounter-v0", norm_obs=False, norm_reward=False,
-                                    bootstrap_truncated=bootstrap, total_timesteps=64, eval_episodes=0, gamma=0.9))
-    ro = rollouts[0]
-    obs, dones, rewards = ro["obs"][:, 0], ro["dones"][:, 0], ro["rewards"][:, 0]
-    np.testing.assert_array_equal(dones, obs[:, 0] == 2)  # truncated after 3 steps
-    np.testing.assert_array_equal(rewards[dones == 0], 1.0)
-    if not bootstrap:
-        np.testing.assert_array_equal(rewards[dones == 1], 1.0)
-        return
-    # reward + gamma * V(final obs), where the final obs is [3, episode]
-    final = torch.from_numpy(np.stack([obs[dones == 1, 0] + 1, obs[dones == 1, 1]], 1).astype(np.float32))
-    with torch.no_grad():
-        expected = 1.0 + 0.9 * ro["agent"].get_value(final).numpy()
-    np.testing.assert_allclose(rewards[dones == 1], expected, rtol=1e-5)
 
 
 def test_running_mean_std_matches_numpy():
@@ -300,6 +266,7 @@ def test_bad_input_gets_one_line_error(tmp_path, argv, message):
     assert len(errors) == 1 and message in errors[0], out.stderr
 
 
+@pytest.mark.slow
 def test_wandb_offline_tracking(tmp_path):
     out = run_script("--env-id", "InvertedPendulum-v4", "--total-timesteps", "512", "--num-steps", "256",
                      "--eval-episodes", "1", "--runs-dir", str(tmp_path / "runs"), "--track",
@@ -308,6 +275,7 @@ def test_wandb_offline_tracking(tmp_path):
     assert list((tmp_path / "wandb").glob("offline-run-*")), "no offline W&B run was written"
 
 
+@pytest.mark.slow
 def test_learns_inverted_pendulum(tmp_path):
     # A random policy balances for ~5-10 steps, and a sign error in the policy loss keeps it there.
     # Correct PPO with CleanRL's defaults reaches the 1000-step cap within ~30k steps (we saw 1000 at

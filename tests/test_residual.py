@@ -234,6 +234,7 @@ def test_prior_train_full_policy_trains_on_total_reward(tmp_path_factory):
     assert ckpt["eval"]["returns"] == pytest.approx(ckpt["eval_task"]["total_return"])
 
 
+@pytest.mark.slow
 def test_customization_moves_the_addon_metric_and_keeps_the_basic_task(tmp_path_factory, tmp_path):
     # Prior: Soft PPO balancing InvertedPendulum (1000 = never falls), ~30k steps. Add-on task: keep the cart to
     # the right (r_R = cart position). Residual PPO should push the cart right within 10k steps while the prior
@@ -344,6 +345,7 @@ def test_prior_term_centred_under_the_learner_averages_zero_under_its_actions(tm
     assert abs(r.mean() - per_step) < 4 * r.std() / np.sqrt(len(r))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prior_term", ["literal", "centred"])
 def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(tmp_path, prior_term):
     """Ledge-v0: no add-on reward, the episode ends when the action exceeds 1.5. With a wide prior (std e, so
@@ -361,6 +363,7 @@ def test_literal_prior_term_pays_for_ending_early_and_the_centred_one_does_not(t
         assert after > 0.9 * before, (before, after)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entropy_term", ["literal", "centred"])
 def test_literal_entropy_term_of_a_narrow_learner_pays_for_ending_early_and_the_centred_one_does_not(tmp_path,
                                                                                                    entropy_term):

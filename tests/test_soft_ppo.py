@@ -94,6 +94,7 @@ def test_negative_alpha_is_refused(tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr and "alpha" in out.stderr
 
 
+@pytest.mark.slow
 def test_soft_ppo_learns_inverted_pendulum(tmp_path):
     # Same budget and bar as the plain PPO check (see tests/test_ppo.py); a small temperature must not stop learning.
     summary = soft.train(soft.Args(env_id="InvertedPendulum-v4", total_timesteps=30720, runs_dir=str(tmp_path),
