@@ -25,42 +25,37 @@ OMEGA_PRIME, ALPHA_HAT = 0.1, 0.05  # Residual PPO's literal terms: r_R + OMEGA_
 PRIOR_OBS_MEAN, PRIOR_OBS_VAR, PRIOR_OBS_COUNT = np.array([2.0, 1.0]), np.array([4.0, 0.5]), 3.0
 
 
-def hand_made_prior(path, env_id, state_dependent_std=False):
+def hand_made_prior(path, env_id, norm_obs=True):
     """A prior for a counter env: mean 0 and std 1 in every state (the last layers are zero), so log pi_prior(a|s) is
-    log N(a; 0, 1) whatever s. It reads raw observations; its recorded statistics are PRIOR_OBS_*."""
+    log N(a; 0, 1) whatever s. Its recorded observation statistics are PRIOR_OBS_*; the learner takes its `norm_obs`."""
     residual = importlib.import_module("residual_ppo_continuous")
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        agent = residual.Agent(2, 1, state_dependent_std)
-    last_layers = [agent.actor_mean[-1]] + ([agent.actor_logstd_net[-1]] if state_dependent_std else [])
-    for layer in last_layers:
-        torch.nn.init.zeros_(layer.weight)
-        torch.nn.init.zeros_(layer.bias)
+        agent = residual.Agent(2, 1)
+    torch.nn.init.zeros_(agent.actor_mean[-1].weight)
+    torch.nn.init.zeros_(agent.actor_mean[-1].bias)
     soft_args = vars(importlib.import_module("soft_ppo_continuous").Args())
     residual.save_checkpoint(str(path), {
         "format": 1, "algorithm": "hand-made", "env_id": env_id, "obs_shape": [2], "action_shape": [1],
-        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone(),
-                  **({"actor_logstd_net": agent.actor_logstd_net.state_dict()} if state_dependent_std else {})},
-        "critic": agent.critic.state_dict(), "alpha": ALPHA_HAT, "args": dict(soft_args, norm_obs=False),
+        "actor": {"actor_mean": agent.actor_mean.state_dict(), "actor_logstd": agent.actor_logstd.detach().clone()},
+        "critic": agent.critic.state_dict(), "alpha": ALPHA_HAT, "args": dict(soft_args, norm_obs=norm_obs),
         "basic_return_scale": 1.0, "basic_reward_mean": 0.0,
         "obs_rms": {"mean": torch.tensor(PRIOR_OBS_MEAN), "var": torch.tensor(PRIOR_OBS_VAR), "count": PRIOR_OBS_COUNT},
     })
     return str(path)
 
 
-def collect(name, tmp_path, env_id="Counter-v0", state_dependent_std=False, **kw):
+def collect(name, tmp_path, env_id="Counter-v0", **kw):
     """Trains `name` on a toy env with tiny settings; returns a copy of every rollout (the buffers are reused)."""
     module = importlib.import_module(name)
     args = dict(env_id=env_id, total_timesteps=128, num_steps=64, num_minibatches=4, update_epochs=2,
                 runs_dir=str(tmp_path / "runs"), progress=False, eval_episodes=0)
     if name == "soft_ppo_continuous":
-        args.update(alpha=ALPHA, state_dependent_std=state_dependent_std)
-    elif name == "residual_ppo_continuous":  # the learner takes the prior's policy class, std network included
-        args.update(prior_path=hand_made_prior(tmp_path / "prior.pt", env_id, state_dependent_std),
+        args.update(alpha=ALPHA)
+    elif name == "residual_ppo_continuous":  # the learner starts as the prior, with its observation settings
+        args.update(prior_path=hand_made_prior(tmp_path / "prior.pt", env_id, kw.get("norm_obs", True)),
                     addon_task="tests.toy_envs:counter_addon", addon_scale="running", omega_prime=OMEGA_PRIME,
                     alpha_hat=ALPHA_HAT, prior_term="literal", entropy_term="literal")
-    else:
-        args.update(state_dependent_std=state_dependent_std)
     args.update(kw)
     rollouts = []
     module.train(module.Args(**args), inspect=lambda r: rollouts.append(copy.deepcopy(r)))
@@ -131,12 +126,11 @@ def test_only_a_truncated_episode_bootstraps_from_its_final_observation(tmp_path
 
 
 @pytest.mark.parametrize("name", ALGORITHMS)
-@pytest.mark.parametrize("state_dependent_std", [False, True])
-def test_log_probs_are_of_the_unclipped_sample_and_the_env_gets_the_clipped_action(tmp_path, name, state_dependent_std):
+def test_log_probs_are_of_the_unclipped_sample_and_the_env_gets_the_clipped_action(tmp_path, name):
     # TightCounter-v0's bounds are +-0.01: most samples fall outside them. The env must be given the clipped action,
     # while log pi (and Residual PPO's log pi_prior) must be the density of the sample itself.
     CounterEnv.received_actions.clear()
-    ro = collect(name, tmp_path, env_id="TightCounter-v0", state_dependent_std=state_dependent_std)[-1]
+    ro = collect(name, tmp_path, env_id="TightCounter-v0")[-1]
     acts = ro["actions"][:, 0]  # the second rollout: the network has had one update
     assert (np.abs(acts) > 0.01).mean() > 0.5, "most samples should fall outside the tight bounds"
     received = np.stack(CounterEnv.received_actions)
@@ -146,10 +140,6 @@ def test_log_probs_are_of_the_unclipped_sample_and_the_env_gets_the_clipped_acti
     with torch.no_grad():
         logp, _ = ro["agent"].get_log_prob_entropy(x, torch.from_numpy(acts))
         logp_clipped, _ = ro["agent"].get_log_prob_entropy(x, torch.from_numpy(np.clip(acts, -0.01, 0.01)))
-        if state_dependent_std:  # the std really varies by state, so the rollout must have used each state's own
-            entropies = [float(ro["agent"].get_log_prob_entropy(x[i:i + 1], torch.from_numpy(acts[i:i + 1]))[1])
-                         for i in range(len(x))]
-            assert np.ptp(entropies) > 1e-5
     np.testing.assert_allclose(ro["logprobs"][:, 0], logp.numpy(), rtol=1e-5, atol=1e-5)
     assert np.abs(ro["logprobs"][:, 0] - logp_clipped.numpy()).max() > 0.1  # the clipped action's would differ
     if name == "residual_ppo_continuous":
