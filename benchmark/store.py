@@ -2,6 +2,7 @@
 
     python benchmark/store.py ingest RAW [RAW ...] STORE    # e.g. runs/benchmark/ablation benchmark/results/ablation
     python benchmark/store.py show STORE                    # what a store holds: runs per group, label and env
+    python benchmark/store.py tables MD [MD ...] CSV        # measurements kept as Markdown tables, as one CSV
 
 A raw folder is what `benchmark/run.py` (or a script's `--runs-dir`) writes: a run is a folder holding a
 `summary.json`, TensorBoard events and, for some runs, `reeval_<N>.json` (benchmark/reevaluate.py); the job folder
@@ -362,8 +363,10 @@ def read_run(run_dir, raw, run_id, candidates):
     row["job"] = os.path.basename(job) if job and not os.path.samefile(job, raw) else ""
     group, label, env, seed = job_name_parts(row["job"]) if row["job"] else (None, None, None, None)
     args = summary.get("args", {})
+    run_env = str(summary.get("env_id", env))
+    plain = re.search(ENV_RE, run_env)  # a Full policy trains on a registered wrapper, e.g. rpg/Ant-v4-total
     row.update(group=group or "", label=label or args.get("exp_name") or summary.get("algorithm", ""),
-               env_id=summary.get("env_id", env), seed=summary.get("seed", seed),
+               env_id=env or (plain.group(0) if plain else run_env), seed=summary.get("seed", seed),
                script=script_of(summary))
     command, source = None, ""
     if job and os.path.exists(os.path.join(job, "command.txt")):
@@ -379,6 +382,8 @@ def read_run(run_dir, raw, run_id, candidates):
     for key in ("global_step", "train_time_s", "sps"):
         row[key] = summary.get(key)
     row.update({k: v for k, v in flat.items() if k not in row and k not in ("algorithm", "env_id", "seed")})
+    if run_env != row["env_id"]:
+        row["run_env_id"] = run_env
     episodes = [(name, values) for name, values in lists.items()]
     for name in sorted(os.listdir(run_dir)):
         m = re.fullmatch(r"reeval_(\d+)\.json", name)
@@ -573,10 +578,21 @@ def load(store, missing_ok=False):
             return None, None, None
         raise StoreError(f"no results store in {store} (no runs.csv): run `python benchmark/store.py ingest RAW {store}`")
     runs = pd.read_csv(path, low_memory=False)
+    for col in ("batch", "job", "group", "label", "command", "command_source", "commit", "raw_path"):
+        if col in runs.columns:
+            runs[col] = runs[col].fillna("").astype(str)
     curves = pd.read_parquet(os.path.join(store, "curves.parquet")) if os.path.exists(
         os.path.join(store, "curves.parquet")) else None
     eps = os.path.join(store, "episodes.parquet")
     return runs, curves, (pd.read_parquet(eps) if os.path.exists(eps) else None)
+
+
+def results_dir(name):
+    """The results store of a preset or experiment: benchmark/results/NAME, or benchmark/results/research/NAME where
+    only that one exists (the experiments behind the defaults)."""
+    top = os.path.join(ROOT, "benchmark", "results", name)
+    research = os.path.join(ROOT, "benchmark", "results", "research", name)
+    return research if not os.path.exists(os.path.join(top, "runs.csv")) and os.path.isdir(research) else top
 
 
 def runs_table(store):
@@ -604,6 +620,49 @@ def summary_of(row):
     return out
 
 
+def markdown_tables(path):
+    """Every Markdown table of a file: [(header cells, [row cells])]."""
+    with open(path) as f:
+        lines = [line.rstrip("\n") for line in f]
+    tables, i = [], 0
+    while i < len(lines):
+        if lines[i].startswith("|") and i + 1 < len(lines) and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[i + 1].strip()):
+            header = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+            rows, i = [], i + 2
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append([c.strip() for c in lines[i].strip().strip("|").split("|")])
+                i += 1
+            tables.append((header, rows))
+        else:
+            i += 1
+    return tables
+
+
+def ingest_tables(paths, csv_path):
+    """The Markdown tables of `paths` (measurements a script printed as Markdown: throughput sittings, evaluations of
+    checkpoints) as one CSV: a row per table row, its file (`source`, repository-relative) and table index, and a
+    column per header cell, as text."""
+    import pandas as pd
+
+    rows = []
+    for path in paths:
+        if not os.path.exists(path):
+            raise StoreError(f"no such file: {path}")
+        for t, (header, body) in enumerate(markdown_tables(path)):
+            seen = {}
+            for i, h in enumerate(header):  # a repeated header cell gets ".1", ".2" as pandas names it
+                seen[h] = seen.get(h, -1) + 1
+                header[i] = h if seen[h] == 0 else f"{h}.{seen[h]}"
+            for cells in body:
+                rows.append({"source": repo_path(path), "table": t,
+                             **{h: c for h, c in zip(header, cells + [""] * (len(header) - len(cells)), strict=False)}})
+    if not rows:
+        raise StoreError(f"no Markdown table in {', '.join(paths)}")
+    df = pd.DataFrame(rows)
+    _atomic(csv_path, lambda p: df.to_csv(p, index=False))
+    return len(rows)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -612,6 +671,8 @@ def main(argv=None):
     ing.add_argument("--quiet", action="store_true")
     show = sub.add_parser("show", help="what a store holds")
     show.add_argument("store")
+    tab = sub.add_parser("tables", help="the Markdown tables of some files as one CSV")
+    tab.add_argument("paths", nargs="+", metavar="MD ... CSV")
     args = p.parse_args(argv)
     try:
         if args.command == "ingest":
@@ -632,6 +693,11 @@ def main(argv=None):
             runs, curves, eps = load(store)
             print(f"{store}: {n} runs ingested; the store holds {len(runs)} runs, {len(curves)} curve rows"
                   + (f", {len(eps)} evaluation episodes" if eps is not None else ""))
+        elif args.command == "tables":
+            if len(args.paths) < 2:
+                raise StoreError("tables needs at least one Markdown file and the CSV to write")
+            n = ingest_tables(args.paths[:-1], args.paths[-1])
+            print(f"{args.paths[-1]}: {n} table rows")
         else:
             runs = runs_table(args.store)
             counts = runs.groupby(["batch", "group", "label", "env_id"], dropna=False).size()
