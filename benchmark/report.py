@@ -169,23 +169,21 @@ def aggregate_scores():
 
 @functools.cache
 def aggregate_stats(reps=AGGREGATE_REPS):
-    """rliable's interval estimates on aggregate_scores(), each from a RandomState seeded 0 (the same numbers every
-    time the store is the same)."""
-    import warnings
-
+    """rliable's interval estimates on aggregate_scores(). rliable's stratified bootstrap draws its resamples from
+    numpy's global generator, so it is seeded (0) before each estimate: the same store gives the same numbers."""
     from rliable import library as rly
     from rliable import metrics
 
-    warnings.filterwarnings("ignore", message="random_state is deprecated", category=FutureWarning)
     scores, norm = aggregate_scores()
-    rng = np.random.RandomState(0)
-    iqm, iqm_ci = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps=reps,
-                                             random_state=rng)
-    mean, mean_ci = rly.get_interval_estimates(scores, lambda x: np.array([metrics.aggregate_mean(x)]), reps=reps,
-                                               random_state=np.random.RandomState(0))
+
+    def estimate(data, func):
+        np.random.seed(0)
+        return rly.get_interval_estimates(data, func, reps=reps)
+
+    iqm, iqm_ci = estimate(scores, lambda x: np.array([metrics.aggregate_iqm(x)]))
+    mean, mean_ci = estimate(scores, lambda x: np.array([metrics.aggregate_mean(x)]))
     pairs = {f"Residual PPO,{other}": (scores["Residual PPO"], scores[other]) for other in ("KL PPO", "Greedy PPO")}
-    poi, poi_ci = rly.get_interval_estimates(pairs, metrics.probability_of_improvement, reps=reps,
-                                             random_state=np.random.RandomState(0))
+    poi, poi_ci = estimate(pairs, metrics.probability_of_improvement)
     poi = {k: float(np.ravel(v)[0]) for k, v in poi.items()}
     poi_ci = {k: tuple(float(x) for x in np.ravel(v)) for k, v in poi_ci.items()}
     return scores, norm, (iqm, iqm_ci), (mean, mean_ci), (poi, poi_ci)
@@ -225,7 +223,9 @@ def figure_aggregate(path):
         axes[0].plot([iqm[m][0]] * 2, [i - 0.3, i + 0.3], color="k")
     axes[0].set(yticks=range(len(scores)), yticklabels=list(scores), xlabel="IQM of normalised total return",
                 title="IQM, 95% stratified-bootstrap CI")
-    taus = np.linspace(-1.0, 1.5, 101)
+    low = min(float(v.min()) for v in scores.values())
+    taus = np.linspace(min(-1.0, np.floor(low * 2) / 2), 1.5, 121)
+    np.random.seed(0)  # its (unused here) bootstrap draws from numpy's global generator
     profiles, _ = rly.create_performance_profile(scores, taus, reps=1)
     for m, prof in profiles.items():
         axes[1].plot(taus, prof, color=colors[m], label=m)

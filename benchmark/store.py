@@ -231,7 +231,8 @@ def command_lines(raw):
                         line = line.strip()
                         m = re.search(r"\bpython3? (\S+\.py)\b.*", line)
                         if m and "--env-id" in line:
-                            line = re.sub(r"\s+\(commit \w+\)$", "", m.group(0).split(" > ")[0].strip())
+                            line = re.sub(r"\s+#.*$", "", m.group(0).split(" > ")[0]).strip()
+                            line = re.sub(r"\s+\(commit \w+\)$", "", line)
                             lines.append((line, os.path.join(dirpath, name)))
     return lines
 
@@ -263,7 +264,8 @@ def script_of(summary):
 
 def match_command(summary, run_path, candidates):
     """The one candidate command line that ran this run: same script, env and seed, every `--flag value` it has
-    agreeing with the run's arguments, and its --runs-dir (if any) a folder the run lies in; None if not exactly one."""
+    agreeing with the run's arguments, and its --runs-dir (if any) a folder the run lies in (unless `run_path` is
+    None: runs moved since); None if not exactly one."""
     args, script = summary.get("args", {}), script_of(summary)
     hits = []
     for line, source in candidates:
@@ -285,7 +287,10 @@ def match_command(summary, run_path, candidates):
         if flags.get("env_id") != summary.get("env_id") or int(flags.get("seed", 1)) != int(summary.get("seed", -1)):
             continue
         runs_dir = flags.pop("runs_dir", None)
-        if runs_dir and not run_path.replace(os.sep, "/").startswith(runs_dir.rstrip("/").removeprefix("./") + "/"):
+        if runs_dir and run_path is None and os.path.exists(os.path.join(ROOT, runs_dir)):
+            continue  # its folder is still there, and the run is not in it
+        inside = run_path is None or run_path.replace(os.sep, "/").startswith(runs_dir.rstrip("/").removeprefix("./") + "/")
+        if runs_dir and not inside:
             continue
         for key, text in flags.items():
             if key in args and key not in BOOKKEEPING_ARGS - {"exp_name"} and not _same(args[key], text):
@@ -371,7 +376,16 @@ def read_run(run_dir, raw, run_id, candidates):
     command, source = None, ""
     if job and os.path.exists(os.path.join(job, "command.txt")):
         with open(os.path.join(job, "command.txt")) as f:
-            command, source = f.read().strip(), "command.txt"
+            lines = [re.sub(r"\s+#.*$", "", line).strip() for line in f if re.search(r"\bpython3? \S+\.py", line)]
+        own = [(line, "command.txt") for line in lines]
+        # a command.txt above several runs' folders holds several commands: the one whose flags are the run's
+        hit = match_command(summary, repo_path(run_dir), own) or match_command(summary, None, own)
+        if hit:
+            command, source = hit[0], os.path.relpath(os.path.join(job, "command.txt"), raw).replace(os.sep, "/")
+        elif len(lines) == 1 and not os.path.samefile(job, raw):  # run.py's own: one job, one command
+            command, source = lines[0], "command.txt"
+        if source and os.path.dirname(source) == os.path.relpath(job, raw).replace(os.sep, "/"):
+            source = "command.txt"
     if command is None:
         hit = match_command(summary, repo_path(run_dir), candidates)
         if hit:
