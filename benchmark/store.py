@@ -24,6 +24,7 @@ slow part (about a second a file); each file's scalars are cached under $RPG_STO
 /tmp/rpg_store_cache), keyed by path, size and modification time.
 """
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -289,8 +290,9 @@ def match_command(summary, run_path, candidates):
         runs_dir = flags.pop("runs_dir", None)
         if runs_dir and run_path is None and os.path.exists(os.path.join(ROOT, runs_dir)):
             continue  # its folder is still there, and the run is not in it
-        inside = run_path is None or run_path.replace(os.sep, "/").startswith(runs_dir.rstrip("/").removeprefix("./") + "/")
-        if runs_dir and not inside:
+        prefix = (runs_dir or "").rstrip("/").removeprefix("./") + "/"
+        inside = not runs_dir or run_path is None or run_path.replace(os.sep, "/").startswith(prefix)
+        if not inside:
             continue
         for key, text in flags.items():
             if key in args and key not in BOOKKEEPING_ARGS - {"exp_name"} and not _same(args[key], text):
@@ -575,6 +577,7 @@ def _parquet(df, path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    _quiet_arrow()
     table = pa.Table.from_pandas(df, preserve_index=False)
     floats = [c for c in df.columns if df[c].dtype.kind == "f"]
     pq.write_table(table, path, compression="zstd", compression_level=19, use_dictionary=["run_id", "evaluation"],
@@ -592,13 +595,23 @@ def load(store, missing_ok=False):
             return None, None, None
         raise StoreError(f"no results store in {store} (no runs.csv): run `python benchmark/store.py ingest RAW {store}`")
     runs = pd.read_csv(path, low_memory=False)
+    _quiet_arrow()
     for col in ("batch", "job", "group", "label", "command", "command_source", "commit", "raw_path"):
         if col in runs.columns:
             runs[col] = runs[col].fillna("").astype(str)
-    curves = pd.read_parquet(os.path.join(store, "curves.parquet")) if os.path.exists(
-        os.path.join(store, "curves.parquet")) else None
+    curves = os.path.join(store, "curves.parquet")
     eps = os.path.join(store, "episodes.parquet")
-    return runs, curves, (pd.read_parquet(eps) if os.path.exists(eps) else None)
+    read = functools.partial(pd.read_parquet, use_threads=False)
+    return runs, (read(curves) if os.path.exists(curves) else None), (read(eps) if os.path.exists(eps) else None)
+
+
+def _quiet_arrow():
+    """One thread for Arrow: the tables are small, and Arrow's thread pools have been seen to abort the process at
+    exit ("terminate called without an active exception") on a busy machine."""
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
 
 
 def results_dir(name):
