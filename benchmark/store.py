@@ -3,6 +3,7 @@
     python benchmark/store.py ingest RAW [RAW ...] STORE    # e.g. runs/benchmark/ablation benchmark/results/ablation
     python benchmark/store.py show STORE                    # what a store holds: runs per group, label and env
     python benchmark/store.py tables MD [MD ...] CSV        # measurements kept as Markdown tables, as one CSV
+    python benchmark/store.py verify RAW [RAW ...] STORE    # does the store hold what the raw runs hold?
 
 A raw folder is what `benchmark/run.py` (or a script's `--runs-dir`) writes: a run is a folder holding a
 `summary.json`, TensorBoard events and, for some runs, `reeval_<N>.json` (benchmark/reevaluate.py); the job folder
@@ -690,6 +691,74 @@ def ingest_tables(paths, csv_path):
     return len(rows)
 
 
+def verify(raws, store_dir, sample=None, seed=0):
+    """Checks that `store_dir` holds what the raw runs of `raws` hold: for each (or `sample` random) run, every number
+    of its summary.json and re-evaluations against runs.csv, every listed evaluation episode against
+    episodes.parquet, and every logged value of the kept TensorBoard tags against curves.parquet (per-iteration
+    values equal, to the curves' rounding; episode tags' iteration means recomputed). Returns a list of problems."""
+    import random
+
+    runs, curves, eps = load(store_dir)
+    by_id = runs.set_index("run_id")
+    curves_by = {k: g for k, g in curves.groupby("run_id", sort=False)}
+    eps_by = {k: g for k, g in eps.groupby("run_id", sort=False)} if eps is not None else {}
+    found = [(raw, d) for raw in raws for d in find_runs(raw)]
+    if sample:
+        found = random.Random(seed).sample(found, min(sample, len(found)))
+    problems = []
+    for raw, run_dir in found:
+        rel = os.path.relpath(run_dir, raw)
+        run_id = rel if len(raws) == 1 else os.path.join(os.path.basename(os.path.normpath(raw)), rel)
+        run_id = os.path.basename(os.path.normpath(raw)) if run_id == "." else run_id.replace(os.sep, "/")
+        if run_id not in by_id.index:
+            problems.append(f"{run_dir}: not in the store")
+            continue
+        row, curve, ep_rows = read_run(run_dir, raw, run_id, [])
+        stored = by_id.loc[run_id]
+        for key, value in row.items():
+            if key in ("run_id", "raw_path", "command", "command_source") or key not in stored.index:
+                continue
+            got = stored[key]
+            if isinstance(value, bool) or isinstance(got, bool | np.bool_):
+                ok = str(value).lower() == str(got).lower()
+            elif isinstance(value, int | float) and value is not None:
+                ok = (math.isnan(float(value)) and pd_isnan(got)) or math.isclose(float(value), float(got), rel_tol=1e-9,
+                                                                                   abs_tol=1e-12)
+            else:
+                ok = str(value) == str(got) or (value in (None, "") and pd_isnan(got))
+            if not ok:
+                problems.append(f"{run_dir}: {key} is {value!r} in the raw run, {got!r} in the store")
+        g = curves_by.get(run_id)
+        steps = curve["step"]
+        if g is None and len(steps) == 0:
+            pass  # a run without events (its curves were not kept)
+        elif g is None or len(g) != len(steps) or not np.array_equal(g["step"].to_numpy(), steps):
+            problems.append(f"{run_dir}: curve steps differ")
+        else:
+            for tag, values in curve.items():
+                if tag in ("step", "run_id") or tag not in g.columns:
+                    continue
+                want = round_mantissa(values) if np.asarray(values).dtype.kind == "f" else np.asarray(values)
+                if not np.allclose(g[tag].to_numpy(np.float64), np.asarray(want, np.float64), rtol=1e-6, equal_nan=True):
+                    problems.append(f"{run_dir}: curve {tag} differs")
+        stored_eps = eps_by.get(run_id)
+        for e in ep_rows:
+            sel = stored_eps[stored_eps["evaluation"] == e["evaluation"]] if stored_eps is not None else None
+            for key, values in e.items():
+                if key in ("run_id", "evaluation", "episode"):
+                    continue
+                if sel is None or len(sel) != len(values) or not np.allclose(sel[key].to_numpy(), values, equal_nan=True):
+                    problems.append(f"{run_dir}: episodes {e['evaluation']}.{key} differ")
+    return problems, len(found)
+
+
+def pd_isnan(x):
+    try:
+        return x is None or (isinstance(x, float) and math.isnan(x)) or str(x) == "nan"
+    except TypeError:
+        return False
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -698,6 +767,9 @@ def main(argv=None):
     ing.add_argument("--quiet", action="store_true")
     show = sub.add_parser("show", help="what a store holds")
     show.add_argument("store")
+    ver = sub.add_parser("verify", help="check that a store holds what raw run folders hold")
+    ver.add_argument("paths", nargs="+", metavar="RAW ... STORE")
+    ver.add_argument("--sample", type=int, help="check this many random runs (default: all)")
     tab = sub.add_parser("tables", help="the Markdown tables of some files as one CSV")
     tab.add_argument("paths", nargs="+", metavar="MD ... CSV")
     args = p.parse_args(argv)
@@ -720,6 +792,15 @@ def main(argv=None):
             runs, curves, eps = load(store)
             print(f"{store}: {n} runs ingested; the store holds {len(runs)} runs, {len(curves)} curve rows"
                   + (f", {len(eps)} evaluation episodes" if eps is not None else ""))
+        elif args.command == "verify":
+            if len(args.paths) < 2:
+                raise StoreError("verify needs at least one RAW folder and the STORE folder")
+            problems, n = verify(args.paths[:-1], args.paths[-1], args.sample)
+            for line in problems:
+                print(line)
+            print(f"{args.paths[-1]}: {n} runs checked, {len(problems)} differences")
+            if problems:
+                sys.exit(1)
         elif args.command == "tables":
             if len(args.paths) < 2:
                 raise StoreError("tables needs at least one Markdown file and the CSV to write")
