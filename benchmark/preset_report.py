@@ -32,11 +32,12 @@ def mean_std(values):
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f} (n={len(values)})"
 
 
-def load(out, preset):
+def load(out, preset, raw=False):
     """{job: summary} for the jobs of `preset` that finished under `out`: from its results store (runs.csv, a row's
-    numbers back in summary.json's shape, `_store` and `_run_id` set) or, without one, its raw runs (`_dir` set)."""
+    numbers back in summary.json's shape, `_store` and `_run_id` set) or, without one or with `raw`, its raw runs
+    (`_dir` set)."""
     found = {}
-    if os.path.exists(os.path.join(out, "runs.csv")):
+    if not raw and os.path.exists(os.path.join(out, "runs.csv")):
         runs = store.runs_table(out)
         # a job id that ran in two batches (a rerun kept beside the first): the `runs` batch, benchmark/run.py's own
         rows = sorted(runs.to_dict("records"), key=lambda r: r["batch"] in ("runs", ""))

@@ -545,11 +545,14 @@ def write_preset_report(folder, preset_name, dest):
     return sorted(os.listdir(dest))
 
 
-def outputs(dest):
+def outputs(dest, names=None):
     """Writes every regenerated file under `dest` (a tree shaped like benchmark/results); returns their relative
-    paths, plus {name: table text} of the named tables."""
+    paths, plus {name: table text} of the named tables. `names`: only these named tables (no figures, no preset or
+    tool reports)."""
     written, tables = [], {}
     for name, (func, rel) in TABLES.items():
+        if names is not None and name not in names:
+            continue
         if name == "budget" and not os.path.exists(os.path.join(RESULTS, "budget", "runs.csv")):
             continue
         tables[name] = func()
@@ -558,6 +561,8 @@ def outputs(dest):
         with open(path, "w") as f:
             f.write(tables[name] + "\n")
         written.append(rel)
+    if names is not None:
+        return written, tables
     for rel, func in FIGURES.items():
         if rel.startswith("budget/") and "budget" not in tables:
             continue
@@ -613,23 +618,24 @@ def same_figure(a, b):
     return x.shape == y.shape and float(np.abs(x.astype(float) - y.astype(float)).mean()) < FIGURE_TOLERANCE
 
 
-def run_all(check, results=RESULTS, page_paths=None):
-    """Regenerates everything (check=False: in place) or compares (check=True); returns the paths that differ."""
-    differ = []
+def run_all(check, page_paths=None, names=None):
+    """Regenerates everything (check=False: in place) or compares (check=True); returns the paths that differ.
+    `page_paths`: the pages whose marked tables to rewrite (default README.md and docs/); `names`: see outputs()."""
+    differ, results = [], RESULTS
     with tempfile.TemporaryDirectory() as tmp:
-        rels, tables = outputs(tmp)
+        rels, tables = outputs(tmp, names)
         for rel in rels:
             new, old = os.path.join(tmp, rel), os.path.join(results, rel)
             if check:
                 if not os.path.exists(old):
-                    differ.append(os.path.relpath(old, ROOT) + " (missing)")
+                    differ.append(_shown(old) + " (missing)")
                 elif rel.endswith(".png"):
                     if not same_figure(new, old):
-                        differ.append(os.path.relpath(old, ROOT))
+                        differ.append(_shown(old))
                 else:
                     with open(new) as f, open(old) as g:
                         if f.read() != g.read():
-                            differ.append(os.path.relpath(old, ROOT))
+                            differ.append(_shown(old))
             else:
                 os.makedirs(os.path.dirname(old), exist_ok=True)
                 shutil.copyfile(new, old)
@@ -639,13 +645,19 @@ def run_all(check, results=RESULTS, page_paths=None):
         new = with_tables(text, tables)
         if new != text:
             if check:
-                differ.append(os.path.relpath(page, ROOT))
+                differ.append(_shown(page))
             else:
                 tmp_page = f"{page}.tmp.{os.getpid()}"
                 with open(tmp_page, "w") as f:
                     f.write(new)
                 os.replace(tmp_page, page)
     return differ
+
+
+def _shown(path):
+    """A path as the user typed it from the repository root where it lies there, else absolute."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
 
 
 def main(argv=None):

@@ -204,14 +204,20 @@ def find_runs(raw):
 
 
 def job_folder(run_dir, raw):
-    """The nearest folder from the run's own up to `raw` that holds the job's command or log, else None."""
-    folder = run_dir
-    while True:
-        if any(os.path.exists(os.path.join(folder, n)) for n in ("command.txt", "log.txt", "stdout.txt")):
-            return folder
-        if os.path.samefile(folder, raw):
-            return None
-        folder = os.path.dirname(folder)
+    """The nearest folder from the run's own up to `raw` that holds the job's command or log, else the nearest named
+    like a benchmark/run.py job (`group__ENV__label__sN`), else None."""
+    for named_only in (False, True):
+        folder = run_dir
+        while True:
+            if named_only and job_name_parts(os.path.basename(folder))[0] is not None:
+                return folder
+            if not named_only and any(os.path.exists(os.path.join(folder, n))
+                                      for n in ("command.txt", "log.txt", "stdout.txt")):
+                return folder
+            if os.path.samefile(folder, raw):
+                break
+            folder = os.path.dirname(folder)
+    return None
 
 
 def command_lines(raw):
