@@ -1,10 +1,11 @@
 """Rule 8 (README, "The form of the prior term"): each prior's form of the prior term, `--prior-term centred` or
-`learner`, chosen by validation at the omega' its checkpoint carries, from benchmark/results/prior_term_form's runs.
+`learner`, chosen by validation at the omega' its checkpoint carries, from benchmark/results/research/prior_term_form's
+runs.
 
     python benchmark/choose_prior_term.py           # the table, each prior's choice, and the runs it still needs
     python benchmark/choose_prior_term.py --write   # store each finished choice in priors/{env}.pt
 
-The rule, written before its runs (benchmark/results/prior_term_form/README.md): both forms run on validation seeds 4
+The rule, written before its runs (benchmark/results/research/prior_term_form/README.md): both forms run on validation seeds 4
 and 5 at the default budget; each run is judged on benchmark/reevaluate.py's 100 deterministic evaluation episodes
 (computed here where missing), the prior on the same episodes. A form passes if both its runs keep >= 95% of the
 prior's mean episode length. `learner` is chosen if it passes and its mean total return over seeds 4-5 is higher than
