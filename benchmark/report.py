@@ -19,6 +19,7 @@ import contextlib
 import functools
 import glob
 import io
+import math
 import os
 import shutil
 import sys
@@ -515,7 +516,97 @@ TOOL_TABLES = {
     "research/calibration_edge/table.md": lambda: calibrate_output("--preset", "calibration_1m", "--extend-edges"),
     "research/calibration_confirm/table_rule7.md": lambda: calibrate_output(*CALIBRATION_ARGS),
     "research/prior_term_form/table.md": choose_prior_term_output,
+    "default_seeds/nine_seeds.md": lambda: nine_seeds_default(),
+    "research/prior_term_form/nine_seeds.md": lambda: nine_seeds_learner(),
 }
+
+
+# ---------------------------------------------------------------------------------------- nine seeds a side
+def seed_rows(store_name, batch, job_pattern, seeds):
+    """The runs of `store_name` in `batch` whose job is `job_pattern` with {s} each of `seeds`, in seed order."""
+    runs = runs_of(store_name)
+    out = []
+    for seed in seeds:
+        hit = runs[(runs["batch"] == batch) & (runs["job"] == job_pattern.format(s=seed))]
+        if len(hit) != 1:
+            raise store.StoreError(f"{store_name}: expected one run {job_pattern.format(s=seed)} in {batch}, found {len(hit)}")
+        out.append(hit.iloc[0])
+    return out
+
+
+def compare_seeds(env, baseline, baseline_rows, default_rows, label="Residual PPO (default)"):
+    """Two methods on the same seeds: every run's own 10 episodes and its 100-episode re-evaluation, the means over
+    seeds, Welch's t on the 100-episode totals and scipy's exact permutation test of the difference of means (every
+    split of the pooled seeds)."""
+    from scipy import stats
+
+    methods = {baseline: baseline_rows, label: default_rows}
+    lines = [f"**{env}**", "", "| method | seed | basic | add-on | total, 10 episodes | metric | total, 100 episodes | "
+             "basic, 100 episodes | metric, 100 episodes | length, 100 episodes | commit |", "| --- " * 11 + "|"]
+    totals = {}
+    for name, rows in methods.items():
+        totals[name] = np.array([r["reeval100.eval.total_return_mean"] for r in rows])
+        for r in rows:
+            lines.append(f"| {name} | {int(r['seed'])} | {r['eval.basic_return_mean']:.0f} | {r['eval.addon_return_mean']:.0f} | "
+                         f"{r['eval.total_return_mean']:.0f} | {r['eval.addon_metric_mean']:.3f} | "
+                         f"{r['reeval100.eval.total_return_mean']:.0f} | {r['reeval100.eval.basic_return_mean']:.0f} | "
+                         f"{r['reeval100.eval.addon_metric_mean']:.3f} | {r['reeval100.eval.length_mean']:.0f} | "
+                         f"`{r['commit'][:7]}` |")
+    lines += ["", "| method | seeds | total, 100 episodes: mean ± std over seeds | median | lowest | highest |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, x in totals.items():
+        lines.append(f"| {name} | {len(x)} | {x.mean():.0f} ± {x.std(ddof=1):.0f} | {np.median(x):.0f} | {x.min():.0f} | "
+                     f"{x.max():.0f} |")
+    b, r = totals[baseline], totals[label]
+    welch = stats.ttest_ind(b, r, equal_var=False)
+    perm = stats.permutation_test((b, r), lambda x, y, axis: np.abs(np.mean(x, axis=axis) - np.mean(y, axis=axis)),
+                                  permutation_type="independent", alternative="greater", n_resamples=np.inf,
+                                  vectorized=True)
+    n_splits = math.comb(len(b) + len(r), len(b))
+
+    def fmt(x):
+        return f"{x:.3f}" if x >= 0.001 else f"{x:.1e}"
+
+    lines += ["", f"{baseline} minus {label}, nine seeds a side: {b.mean() - r.mean():+.0f}; Welch's t = "
+              f"{welch.statistic:.2f} (df {welch.df:.1f}), two-sided p = {fmt(welch.pvalue)}; exact permutation test "
+              f"over all {n_splits} splits: p = {fmt(perm.pvalue)}.", ""]
+    return "\n".join(lines) + "\n"
+
+
+NINE = (1, 2, 3, 8, 9, 10, 11, 12, 13)
+FRESH = (8, 9, 10, 11, 12, 13)
+
+
+def hc_greedy_nine():
+    return (seed_rows("research/hc_budget", "runs_1M", "greedy__s{s}", (1, 2, 3))
+            + seed_rows("default_seeds", "runs", "customization__HalfCheetah-v4__Greedy_PPO__s{s}", FRESH))
+
+
+def hc_centred_nine():
+    return (seed_rows("research/hc_budget", "runs_rule7", "omega0.001__s{s}", (1, 2, 3))
+            + seed_rows("default_seeds", "runs", "customization__HalfCheetah-v4__Residual_PPO__s{s}", FRESH))
+
+
+def nine_seeds_default():
+    """default_seeds/nine_seeds.md: HalfCheetah's Greedy PPO and Hopper's KL PPO against the default on seeds 1-3 and
+    8-13 (HalfCheetah's default then: the centred prior term at omega' 0.001)."""
+    hopper = {label: seed_rows("customization", "", f"customization__Hopper-v4__{label.replace(' ', '_')}__s{{s}}",
+                               (1, 2, 3))
+              + seed_rows("default_seeds", "runs", f"customization__Hopper-v4__{label.replace(' ', '_')}__s{{s}}", FRESH)
+              for label in ("KL PPO", "Residual PPO")}
+    return (compare_seeds("HalfCheetah-v4", "Greedy PPO", hc_greedy_nine(), hc_centred_nine())
+            + compare_seeds("Hopper-v4", "KL PPO", hopper["KL PPO"], hopper["Residual PPO"]))
+
+
+def nine_seeds_learner():
+    """research/prior_term_form/nine_seeds.md: HalfCheetah's learner form on the same nine seeds against Greedy PPO
+    and against the centred form."""
+    learner = (seed_rows("research/alive_payment", "runs", "HalfCheetah-v4__learner__s{s}", (1, 2, 3, 8, 9))
+               + seed_rows("research/prior_term_form", "runs", "HalfCheetah-v4__learner__s{s}", (10, 11, 12, 13)))
+    label = "Residual PPO, learner form (rule 8)"
+    return (compare_seeds("HalfCheetah-v4", "Greedy PPO", hc_greedy_nine(), learner, label=label)
+            + compare_seeds("HalfCheetah-v4", "Residual PPO, centred form (rule 7's default)", hc_centred_nine(), learner,
+                            label=label))
 
 
 # ---------------------------------------------------------------------------------------------------------- writing
