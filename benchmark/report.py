@@ -420,59 +420,60 @@ def table_calibration():
 
 
 def budget_points():
-    """{env: {steps: [total per seed]}} and {env: prior total}: the budget preset's runs and, at 1M, the
-    customization table's Residual PPO runs (the default command), on their own 10-episode evaluation."""
-    points, prior = {}, {}
+    """{env: {steps: {seed: (total, prior's total)}}}: the budget preset's runs and, at 1M, the customization table's
+    Residual PPO runs (the default command), each on its own 10-episode evaluation after training and of the prior
+    before it (the same machine's floats on both sides of a gain)."""
+    points = {}
     budget = runs_of("budget") if os.path.exists(os.path.join(RESULTS, "budget", "runs.csv")) else None
     for env in ENVS:
         points[env] = {}
         _, full = customization_rows(env, "Residual PPO")
-        parts = [full] + ([budget[budget["env_id"] == env]] if budget is not None else [])
-        for rows in parts:
+        for rows in [full] + ([budget[budget["env_id"] == env]] if budget is not None else []):
             for _, r in rows.iterrows():
-                steps = min(BUDGET_STEPS, key=lambda b: abs(b - r["args.total_timesteps"]))
-                points[env].setdefault(steps, {})[int(r["seed"])] = r["eval.total_return_mean"]
-                prior.setdefault(env, []).append(r["eval_initial.total_return_mean"])
-    return points, {env: float(np.mean(v)) for env, v in prior.items()}
+                steps = min(BUDGET_STEPS, key=lambda b, r=r: abs(b - r["args.total_timesteps"]))
+                points[env].setdefault(steps, {})[int(r["seed"])] = (r["eval.total_return_mean"],
+                                                                     r["eval_initial.total_return_mean"])
+    return points
+
+
+def budget_share(points, env, steps):
+    """(mean total, mean gain over the prior as a share of the 1M-step mean gain, seeds) at `steps`, or None."""
+    got, full = points[env].get(steps), points[env].get(1_000_000)
+    if not got or not full:
+        return None
+    gain = np.mean([t - p for t, p in got.values()])
+    return np.mean([t for t, _ in got.values()]), gain / np.mean([t - p for t, p in full.values()]), len(got)
 
 
 def table_budget():
-    points, prior = budget_points()
+    points = budget_points()
     head = ["env", "prior"] + [f"{b // 1000}k" if b < 1_000_000 else "1M" for b in BUDGET_STEPS]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for env in ENVS:
         full = points[env].get(1_000_000, {})
-        gain_full = np.mean(list(full.values())) - prior[env] if full else np.nan
+        prior = np.mean([p for _, p in full.values()]) if full else np.nan
         cells = []
         for b in BUDGET_STEPS:
-            got = points[env].get(b)
-            if not got:
-                cells.append("")
-                continue
-            total = np.mean(list(got.values()))
-            share = (total - prior[env]) / gain_full
-            cells.append(f"{total:.0f} ({share:.0%}; {len(got)} seeds)")
-        lines.append(f"| {env} | {prior[env]:.0f} | " + " | ".join(cells) + " |")
+            got = budget_share(points, env, b)
+            cells.append("" if got is None else f"{got[0]:.0f} ({got[1]:.0%}; {got[2]} seed{'s' * (got[2] != 1)})")
+        lines.append(f"| {env} | {prior:.0f} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + (
         "\n\nThe default command with only `--total-timesteps` changed (the learning rate anneals over the shorter "
         "budget), seeds 1-3: mean total return over the run's own 10 deterministic evaluation episodes, and in "
-        "brackets the gain over the prior as a share of the 1M-step gain, and how many seeds have finished. The 1M "
-        "column is the customization table's Residual PPO runs. Runs: `benchmark/results/budget/` "
+        "brackets the mean gain over the prior (each run's prior evaluated in the same run, before its first update) "
+        "as a share of the 1M-step mean gain, and how many seeds have finished. The 1M column is the customization "
+        "table's Residual PPO runs, its prior column their prior. Runs: `benchmark/results/budget/` "
         "(`python benchmark/run.py --preset budget`).")
 
 
 def figure_budget(path):
     plt = _pyplot()
-    points, prior = budget_points()
+    points = budget_points()
     fig, ax = plt.subplots(figsize=(6, 4))
     for env in ENVS:
-        full = points[env].get(1_000_000, {})
-        if not full:
-            continue
-        gain = np.mean(list(full.values())) - prior[env]
-        xs = [b for b in BUDGET_STEPS if points[env].get(b)]
-        ys = [(np.mean(list(points[env][b].values())) - prior[env]) / gain for b in xs]
-        ax.plot(xs, ys, "o-", label=env)
+        xs = [b for b in BUDGET_STEPS if budget_share(points, env, b) is not None]
+        if xs:
+            ax.plot(xs, [budget_share(points, env, b)[1] for b in xs], "o-", label=env)
     ax.axhline(1.0, color="grey", ls=":")
     ax.set(xscale="log", xlabel="fine-tuning steps", ylabel="gain over the prior / 1M-step gain",
            title="The default command at shorter budgets (seeds 1-3)")
