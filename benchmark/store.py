@@ -818,6 +818,8 @@ def main(argv=None):
             print(counts.to_string())
     except StoreError as e:
         sys.exit(f"error: {e}")
+    except OSError as e:  # a STORE path that is a file, a folder that cannot be written, ...
+        sys.exit(f"error: {e.strerror or e}: {e.filename or ''}")
 
 
 if __name__ == "__main__":
