@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files, for --write
 import preset_report  # noqa: E402
+import store  # noqa: E402
 from presets import CALIBRATION_GRID, OMEGA_LADDER, PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,13 +107,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=["calibration", "calibration_1m"], default="calibration",
                    help="calibration: rule 2 (500k-step validation); calibration_1m: rule 3 (1M steps)")
-    p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
+    p.add_argument("--out", help="the preset's results store or raw folder (default: benchmark/results/<preset>, or "
+                   "benchmark/results/research/<preset> where that one holds it)")
     p.add_argument("--extend-edges", action="store_true",
                    help="rule 4: extend the grid along the ladder while the choice sits on the edge of what ran")
-    p.add_argument("--edge-out", help="rule 4's results folder (default: benchmark/results/calibration_edge)")
+    p.add_argument("--edge-out", help="rule 4's results folder (default: as --out, for calibration_edge)")
     p.add_argument("--confirm", action="store_true",
                    help="rule 5: rule 4 with the length criterion confirmed on validation seeds 6-7")
-    p.add_argument("--confirm-out", help="rule 5's results folder (default: benchmark/results/calibration_confirm)")
+    p.add_argument("--confirm-out", help="rule 5's results folder (default: as --out, for calibration_confirm)")
     p.add_argument("--episodes", type=int, help="rule 6: judge every run on benchmark/reevaluate.py's re-evaluation over "
                    "this many episodes instead of its own 10 (with --confirm)")
     p.add_argument("--at-least-alpha-hat", action="store_true", help="rule 7: rule 6 choosing only among omega' >= the "
@@ -127,9 +129,9 @@ def main(argv=None):
     if args.extend_edges and args.preset != "calibration_1m":
         sys.exit(f"error: {'--confirm is rule 5' if args.confirm else '--extend-edges is rule 4'}, which extends rule "
                  "3's grid: use it with --preset calibration_1m")
-    out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
-    edge_out = args.edge_out or os.path.join(ROOT, "benchmark", "results", "calibration_edge")
-    confirm_out = args.confirm_out or os.path.join(ROOT, "benchmark", "results", "calibration_confirm")
+    out = args.out or store.results_dir(args.preset)
+    edge_out = args.edge_out or store.results_dir("calibration_edge")
+    confirm_out = args.confirm_out or store.results_dir("calibration_confirm")
     alpha_hats = defaultdict(set)
     found = collect((out, args.preset), *([(edge_out, "calibration_edge")] if args.extend_edges else []),
                     episodes=args.episodes, alpha_hats=alpha_hats if args.at_least_alpha_hat else None)

@@ -1,10 +1,11 @@
 """Rule 8 (README, "The form of the prior term"): each prior's form of the prior term, `--prior-term centred` or
-`learner`, chosen by validation at the omega' its checkpoint carries, from benchmark/results/prior_term_form's runs.
+`learner`, chosen by validation at the omega' its checkpoint carries, from benchmark/results/research/prior_term_form's
+runs.
 
     python benchmark/choose_prior_term.py           # the table, each prior's choice, and the runs it still needs
     python benchmark/choose_prior_term.py --write   # store each finished choice in priors/{env}.pt
 
-The rule, written before its runs (benchmark/results/prior_term_form/README.md): both forms run on validation seeds 4
+The rule, written before its runs (benchmark/results/research/prior_term_form/README.md): both forms run on validation seeds 4
 and 5 at the default budget; each run is judged on benchmark/reevaluate.py's 100 deterministic evaluation episodes
 (computed here where missing), the prior on the same episodes. A form passes if both its runs keep >= 95% of the
 prior's mean episode length. `learner` is chosen if it passes and its mean total return over seeds 4-5 is higher than
@@ -23,6 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files
 import reevaluate  # noqa: E402
+import store  # noqa: E402
 from calibrate_omega import MIN_LENGTH_RATIO  # noqa: E402  (rule 2's length criterion, 95%)
 from run import find_summary  # noqa: E402  (the summary.json a job's folder holds, None before it finishes)
 
@@ -74,8 +76,13 @@ def choose(runs, prior_length):
 
 def prior_eval(out, priors, env):
     """The prior's deterministic evaluation on the same 100 episodes as the runs' (computed once per env, kept in
-    prior_eval_100.json beside the runs)."""
+    prior_eval_100.json beside the runs; in a results store, its `prior_eval_100/ENV` row)."""
     path = os.path.join(out, f"prior_eval_{EPISODES}.json")
+    if not os.path.exists(path) and os.path.exists(os.path.join(out, "runs.csv")):
+        runs = store.runs_table(out)
+        hit = runs[runs["run_id"] == f"prior_eval_{EPISODES}/{env}"]
+        if len(hit):
+            return store.summary_of(hit.iloc[0].to_dict())["eval"]
     cache = {}
     if os.path.exists(path):
         with open(path) as f:
@@ -92,6 +99,15 @@ def prior_eval(out, priors, env):
 def collect(out, env):
     """{form: {seed: (length, total)}} and {form: {seed: the re-evaluation}} of the env's finished runs."""
     runs, evals = {form: {} for form in FORMS}, {form: {} for form in FORMS}
+    if os.path.exists(os.path.join(out, "runs.csv")):  # a results store: the re-evaluations are in its rows
+        table = store.runs_table(out)
+        for form in FORMS:
+            for seed in (*VALIDATION, *CONFIRMATION):
+                hit = table[table["job"] == os.path.basename(job_folder(out, env, form, seed))]
+                ev = store.summary_of(hit.iloc[0].to_dict()).get(f"reeval{EPISODES}", {}).get("eval") if len(hit) else None
+                if ev is not None:
+                    runs[form][seed], evals[form][seed] = (ev["length_mean"], ev["total_return_mean"]), ev
+        return runs, evals
     for form in FORMS:
         for seed in (*VALIDATION, *CONFIRMATION):
             summary = find_summary(job_folder(out, env, form, seed))
@@ -104,11 +120,12 @@ def collect(out, env):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", help="the runs' results folder (default: benchmark/results/prior_term_form)")
+    p.add_argument("--out", help="the runs' results store or raw folder (default: benchmark/results/prior_term_form, or "
+                   "benchmark/results/research/prior_term_form where that one holds it)")
     p.add_argument("--priors", default=os.path.join(ROOT, "priors"), help="the priors' folder (default: priors/)")
     p.add_argument("--write", action="store_true", help="store each prior's finished choice in its checkpoint")
     args = p.parse_args(argv)
-    out = args.out or os.path.join(ROOT, "benchmark", "results", "prior_term_form")
+    out = args.out or store.results_dir("prior_term_form")
     print(f"Each run over {EPISODES} deterministic episodes (seeds 50,000-50,{EPISODES - 1:03d}), the prior on the same "
           "episodes. Length: the run's mean episode length over the prior's.\n")
     print("| env | form | seed | length / prior's | basic | add-on metric | total | mean total, seeds 4-5 | chosen |")

@@ -1,19 +1,19 @@
 """Reports of a benchmark folder: Markdown tables (mean +/- std over seeds), learning curves, the omega' frontier.
 
 Written by benchmark/run.py after a grid; also runnable alone: `python benchmark/preset_report.py --preset customization`.
-Every table is computed from the runs' own summary.json files; curves from their TensorBoard events.
+It reads a results store (benchmark/store.py: runs.csv and curves.parquet) where the folder has one, else the raw
+runs' own summary.json files and TensorBoard events.
 """
 import argparse
 import json
 import os
-import platform
 import sys
-import time
 from collections import defaultdict
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import store  # noqa: E402
 from presets import PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,9 +32,21 @@ def mean_std(values):
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f} (n={len(values)})"
 
 
-def load(out, preset):
-    """{job: summary} for the jobs of `preset` that finished under `out`."""
+def load(out, preset, raw=False):
+    """{job: summary} for the jobs of `preset` that finished under `out`: from its results store (runs.csv, a row's
+    numbers back in summary.json's shape, `_store` and `_run_id` set) or, without one or with `raw`, its raw runs
+    (`_dir` set)."""
     found = {}
+    if not raw and os.path.exists(os.path.join(out, "runs.csv")):
+        runs = store.runs_table(out)
+        # a job id that ran in two batches (a rerun kept beside the first): the `runs` batch, benchmark/run.py's own
+        rows = sorted(runs.to_dict("records"), key=lambda r: r["batch"] in ("runs", ""))
+        by_job = {row["job"]: row for row in rows}
+        for job in preset.jobs:
+            if job.id in by_job:
+                found[job] = dict(store.summary_of(by_job[job.id]), _store=out, _run_id=by_job[job.id]["run_id"],
+                                  _dir=None)
+        return found
     for job in preset.jobs:
         folder = os.path.join(out, "runs", job.id)
         for dirpath, _, files in os.walk(folder):
@@ -61,8 +73,12 @@ def reeval(episodes):
     """A task_eval-like reader of the runs' re-evaluations over `episodes` episodes (deterministic only; `initial`
     gives the prior, evaluated on the same episodes); None where a run has none."""
     def read(job, summary, initial=False, stochastic=False):
+        if stochastic:
+            return None
+        if summary.get("_dir") is None:  # a store row: the re-evaluation is in its reeval<N> columns
+            return summary.get(f"reeval{episodes}", {}).get("eval_prior" if initial else "eval")
         path = reeval_path(summary["_dir"], episodes)
-        if stochastic or not os.path.exists(path):
+        if not os.path.exists(path):
             return None
         with open(path) as f:
             return json.load(f)["eval_prior" if initial else "eval"]
@@ -98,22 +114,26 @@ def ablation_table(results, group="ablation"):
 
 
 def permutation_p(a, b):
-    """Two-sided p-value of the difference of means under an exact permutation test: every way of splitting the
+    """Two-sided p-value of the difference of means under scipy's exact permutation test: every way of splitting the
     pooled values into groups of len(a) and len(b) (252 splits for 5 vs 5 seeds, so p >= 2/252)."""
-    from itertools import combinations
+    from scipy import stats
 
-    pooled, n = np.concatenate([a, b]), len(a)
-    observed = abs(np.mean(a) - np.mean(b))
-    diffs = [abs(pooled[list(idx)].mean() - np.delete(pooled, idx).mean()) for idx in combinations(range(len(pooled)), n)]
-    return float(np.mean(np.array(diffs) >= observed - 1e-9))
+    res = stats.permutation_test((np.asarray(a, float), np.asarray(b, float)),
+                                 lambda x, y, axis: np.abs(np.mean(x, axis=axis) - np.mean(y, axis=axis)),
+                                 permutation_type="independent", alternative="greater", n_resamples=np.inf,
+                                 vectorized=True)
+    return float(res.pvalue)
 
 
 def bootstrap_ci(a, b, resamples=10_000, seed=0):
-    """95% percentile-bootstrap interval of mean(a) - mean(b), resampling each group's seeds with replacement
+    """95% percentile-bootstrap interval of mean(a) - mean(b), scipy resampling each group's seeds with replacement
     (with 3-5 seeds a group this interval is too narrow, which is why the permutation p-value sits beside it)."""
-    rng = np.random.default_rng(seed)
-    d = rng.choice(a, (resamples, len(a))).mean(1) - rng.choice(b, (resamples, len(b))).mean(1)
-    return np.percentile(d, 2.5), np.percentile(d, 97.5)
+    from scipy import stats
+
+    res = stats.bootstrap((np.asarray(a, float), np.asarray(b, float)),
+                          lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis), n_resamples=resamples,
+                          method="percentile", vectorized=True, rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 def seeds_needed(a, b, z=1.96):
@@ -223,7 +243,22 @@ def omega_table(points):
     return "\n".join(out)
 
 
-def read_curve(run_dir, tag):
+_CURVES = {}
+
+
+def read_curve(run_dir, tag, summary=None):
+    """(steps, values) of `tag`: from the store's curves.parquet (one value per iteration) when `summary` is a store
+    row, else from the run folder's TensorBoard events (every logged value)."""
+    if summary is not None and summary.get("_store"):
+        path = summary["_store"]
+        if path not in _CURVES:
+            curves = store.load(path)[1]
+            _CURVES[path] = {k: g for k, g in curves.groupby("run_id", sort=False)}
+        df = _CURVES[path].get(summary["_run_id"])
+        if df is None or tag not in df.columns:
+            return None
+        df = df[df[tag].notna()]
+        return df["step"].to_numpy(float), df[tag].to_numpy(float)
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     acc = EventAccumulator(run_dir, size_guidance={"scalars": 0}).Reload()
@@ -277,7 +312,7 @@ def plot_curves(results, out_dir):
         by_env = defaultdict(lambda: defaultdict(list))
         for j, s in results.items():
             if j.group == group:
-                by_env[j.env_id][j.label].append(read_curve(s["_dir"], tag))
+                by_env[j.env_id][j.label].append(read_curve(s["_dir"], tag, s))
         for env, labels in sorted(by_env.items()):
             fig, ax = plt.subplots(figsize=(6, 4))
             for label, curves in labels.items():
@@ -334,48 +369,39 @@ def plot_frontier(points, out_dir, refs=None, suffix="", note=""):
     return written
 
 
-def throughput_table(results, raw_steps=3000):
-    """Median steps/s of each script per env (as the runs measured it) beside raw env stepping measured now."""
-    import gymnasium as gym
-
+def throughput_table(results):
+    """Median steps/s of each script per env, as the runs measured it (training only; runs of a grid share the
+    machine's cores)."""
     sps = defaultdict(list)
     for j, s in results.items():
-        sps[(j.env_id, j.script)].append(s["sps"])
-    lines = ["| env | raw env.step (random actions) | " + " | ".join(sorted({k[1] for k in sps})) + " |"]
-    lines.append("| --- |" + " ---: |" * (1 + len({k[1] for k in sps})))
+        if s.get("sps") is not None:
+            sps[(j.env_id, j.script)].append(s["sps"])
+    scripts = sorted({k[1] for k in sps})
+    lines = ["| env | " + " | ".join(scripts) + " |", "| --- |" + " ---: |" * len(scripts)]
     for env in sorted({k[0] for k in sps}):
-        e = gym.make(env)
-        e.reset(seed=0)
-        start = time.perf_counter()
-        for _ in range(raw_steps):
-            _, _, term, trunc, _ = e.step(e.action_space.sample())
-            if term or trunc:
-                e.reset()
-        raw = raw_steps / (time.perf_counter() - start)
-        scripts = sorted({k[1] for k in sps})
         cells = [f"{np.median(sps[(env, script)]):,.0f}" if sps.get((env, script)) else "" for script in scripts]
-        lines.append(f"| {env} | {raw:,.0f} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + ("\n\nThe scripts' steps/s exclude evaluation; runs of a grid share the machine's cores. "
-                               "The raw column is measured when the report is written (random actions, resets "
-                               "included), under whatever else the machine runs then: a grid still running makes it "
-                               "smaller than the scripts' own steps/s.")
+        lines.append(f"| {env} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + ("\n\nThe scripts' steps/s exclude evaluation; runs of a grid share the machine's cores, "
+                               "so these are the grid's speeds, not a benchmark of the scripts (see "
+                               "benchmark/throughput.py).")
 
 
-def write_reports(out, preset):
+def write_reports(out, preset, dest=None):
+    """README.md and figures of a preset's results `out` (a store or raw folder), written to `dest` (default: out)."""
+    dest = dest or out
     results = load(out, preset)
     commits = sorted({(s.get("commit") or "?") for s in results.values()})
     # One omega' frontier per learner's entropy term the sweeps ran with; the first (the default's) unsuffixed.
     sweeps = [(term, omega_points(results, term), "" if i == 0 else f"_{term}_entropy_term")
               for i, term in enumerate(sweep_terms(results))]
-    images, refs = plot_curves(results, out), reference_points(results)
+    images, refs = plot_curves(results, dest), reference_points(results)
     for term, points, suffix in sweeps:
-        images += plot_frontier(points, out, refs, suffix, f" ({term} entropy term)")
+        images += plot_frontier(points, dest, refs, suffix, f" ({term} entropy term)")
     sections = [
         f"# Benchmark `{preset.name}`: {preset.description}", "",
         f"{len(results)} of {len(preset.jobs)} runs finished. "
         f"Commits the runs recorded: {', '.join(f'`{c}`' for c in commits)}. "
-        f"Report written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
-        f"({platform.machine()}, {os.cpu_count()} cores). Each run's exact command is in `runs/<job>/command.txt`; "
+        "Each run's exact command and commit are in `runs.csv` (the results store, benchmark/store.py); "
         "when and how the grid ran is in `provenance.md`. Evaluation: deterministic policy (the mean action; the "
         "'stochastic' columns sample actions), frozen normaliser, mean over the run's evaluation episodes; then "
         "mean ± std over seeds.", "",
@@ -404,20 +430,22 @@ def write_reports(out, preset):
     if results:
         sections += ["## Throughput (steps/s)", "", throughput_table(results), ""]
     sections += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
-    with open(os.path.join(out, "README.md"), "w") as f:
+    with open(os.path.join(dest, "README.md"), "w") as f:
         f.write("\n".join(sections))
-    return os.path.join(out, "README.md")
+    return os.path.join(dest, "README.md")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--preset", required=True, choices=sorted(PRESETS))
-    p.add_argument("--out", help="the preset's results folder, read and written (default: benchmark/results/<preset>)")
+    p.add_argument("--out", help="the preset's results store, read and written (default: benchmark/results/<preset>, "
+                   "or benchmark/results/research/<preset> where that one holds it)")
     args = p.parse_args()
     preset = PRESETS[args.preset]()
-    out = os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name))
-    if not os.path.isdir(os.path.join(out, "runs")):
-        sys.exit(f"error: no runs folder in {out}: run `python benchmark/run.py --preset {preset.name}` first")
+    out = os.path.abspath(args.out or store.results_dir(preset.name))
+    if not os.path.isdir(os.path.join(out, "runs")) and not os.path.exists(os.path.join(out, "runs.csv")):
+        sys.exit(f"error: no results store (runs.csv) nor runs folder in {out}: run `python benchmark/run.py "
+                 f"--preset {preset.name}` first")
     print(write_reports(out, preset))
 
 

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import preset_report  # noqa: E402
+import store  # noqa: E402
 from presets import PRESETS, prior_checkpoint  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -66,15 +67,18 @@ def cached(run_dir, env_id, episodes=100):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", required=True, choices=sorted(PRESETS))
-    p.add_argument("--out", help="the preset's results folder (default: benchmark/results/<preset>)")
+    p.add_argument("--out", help="the preset's raw runs folder (default: runs/benchmark/<preset>, benchmark/run.py's)")
+    p.add_argument("--store", help="results store to ingest the re-evaluated runs into (default: benchmark/results/"
+                   "<preset>; with --out: OUT itself)")
     p.add_argument("--episodes", type=int, default=100)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--only", help="re-evaluate only the runs whose job id contains this text")
     args = p.parse_args(argv)
     if args.episodes < 1 or args.workers < 1:
         sys.exit("error: --episodes and --workers must be at least 1")
-    out = args.out or os.path.join(ROOT, "benchmark", "results", args.preset)
-    runs = {job: s["_dir"] for job, s in preset_report.load(out, PRESETS[args.preset]()).items()
+    out = args.out or os.path.join(ROOT, "runs", "benchmark", args.preset)
+    store_dir = args.store or (out if args.out else os.path.join(ROOT, "benchmark", "results", args.preset))
+    runs = {job: s["_dir"] for job, s in preset_report.load(out, PRESETS[args.preset](), raw=True).items()
             if (job.script == "residual_ppo_continuous.py" or job.group == "full")
             and (args.only is None or args.only in job.id)}
     todo = [(d, checkpoint_of(out, job, d), job.env_id) for job, d in runs.items()
@@ -92,6 +96,9 @@ def main(argv=None):
         priors = dict(zip(envs, pool.map(evaluate_checkpoint, paths, envs, [args.episodes] * len(envs)), strict=True))
         for run_dir, total, length in pool.map(_run, [(d, c, env, args.episodes, priors[env]) for d, c, env in todo]):
             print(f"{os.path.relpath(run_dir, ROOT)}: total {total:.1f}, length {length:.0f}", flush=True)
+    if runs:
+        store.ingest([out], store_dir)  # the re-evaluations join the store the reports read
+        print(f"ingested into {store_dir}")
 
 
 if __name__ == "__main__":

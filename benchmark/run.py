@@ -5,10 +5,12 @@
     python benchmark/run.py --preset paper --launcher submitit --slurm-partition gpu   # on a cluster
 
 Each job runs one of the scripts, unchanged, as its own process, in `OUT/runs/<job id>/` with its command
-(`command.txt`), its log (`log.txt`) and the script's own run folder (TensorBoard events, summary.json).
-A job whose summary.json exists is skipped, so re-running resumes a grid; a failed job is reported with the
-tail of its log and does not stop the others. Reports go to OUT (default benchmark/results/<preset>/):
-see benchmark/preset_report.py.
+(`command.txt`), its log (`log.txt`) and the script's own run folder (TensorBoard events, summary.json,
+checkpoint). OUT defaults to `runs/benchmark/<preset>/`, which git ignores. A job whose summary.json exists is
+skipped, so re-running resumes a grid; a failed job is reported with the tail of its log and does not stop the
+others. At the end the raw runs are ingested into the results store STORE (`python benchmark/store.py ingest OUT
+STORE`; default benchmark/results/<preset>/, or OUT itself when --out is given), and the reports are written
+there from the store: see benchmark/preset_report.py.
 """
 import argparse
 import os
@@ -20,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import store  # noqa: E402
 from presets import PRESETS, prior_checkpoint  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,7 +112,9 @@ def launch(jobs, out, args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", required=True, choices=sorted(PRESETS))
-    p.add_argument("--out", help="results folder (default benchmark/results/<preset>)")
+    p.add_argument("--out", help="raw runs folder (default runs/benchmark/<preset>, ignored by git)")
+    p.add_argument("--store", help="results store the runs are ingested into and the reports written to (default "
+                   "benchmark/results/<preset>; with --out: OUT itself)")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="parallel jobs (local launcher)")
     p.add_argument("--launcher", choices=["local", "submitit"], default="local",
                    help="local process pool, or submitit (SLURM; --submitit-cluster local runs it on this machine)")
@@ -123,7 +128,8 @@ def main(argv=None):
     if args.workers < 1:
         sys.exit("error: --workers must be at least 1")
     preset = PRESETS[args.preset]()
-    out = os.path.abspath(args.out or os.path.join(ROOT, "benchmark", "results", preset.name))
+    out = os.path.abspath(args.out or os.path.join(ROOT, "runs", "benchmark", preset.name))
+    store_dir = os.path.abspath(args.store or (out if args.out else os.path.join(ROOT, "benchmark", "results", preset.name)))
     jobs = [j for j in preset.jobs if args.only in j.id]
     if not jobs:
         sys.exit(f"error: no job of preset {preset.name} has {args.only!r} in its id")
@@ -144,18 +150,24 @@ def main(argv=None):
             if j.id in results and (results[j.id][0] != 0 or not find_summary(job_dir(out, j))):
                 failed.append((j, tail(os.path.join(job_dir(out, j), "log.txt"))))
     wall = time.time() - started
-    with open(os.path.join(out, "provenance.md"), "a") as f:
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
-        f.write(f"- {when}: `python benchmark/run.py {repo_relative(' '.join(argv or sys.argv[1:]), out)}`"
-                f" ran {ran} jobs in {wall:.0f} s from commit `{commit}` on {platform.node()} "
-                f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})\n")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
+    line = (f"- {when}: `python benchmark/run.py {repo_relative(' '.join(argv or sys.argv[1:]), out)}`"
+            f" ran {ran} jobs in {wall:.0f} s from commit `{commit}` on {platform.node()} "
+            f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})\n")
+    for folder in sorted({out, store_dir}):
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "provenance.md"), "a") as f:
+            f.write(line)
     for j, why in failed:
         print(f"[benchmark] FAILED {j.id}:\n{why}", file=sys.stderr)
-    if not args.no_report:
-        import preset_report
+    if store.find_runs(out):
+        store.ingest([out], store_dir)  # the raw runs as the compact store the reports read (and git keeps)
+        if not args.no_report:
+            import preset_report
 
-        preset_report.write_reports(out, preset)
-    print(f"[benchmark] {ran} jobs ran, {len(failed)} failed, {wall:.0f} s; reports in {out}", file=sys.stderr)
+            preset_report.write_reports(store_dir, preset)
+    print(f"[benchmark] {ran} jobs ran, {len(failed)} failed, {wall:.0f} s; raw runs in {out}, store and reports in "
+          f"{store_dir}", file=sys.stderr)
     sys.exit(1 if failed else 0)
 
 

@@ -1,6 +1,7 @@
-"""Tables from finished runs: reads every `summary.json` under a results folder and prints Markdown.
+"""Tables from finished runs: reads a results store (runs.csv) or every `summary.json` under a raw folder, and prints
+Markdown.
 
-    python benchmark/runs_table.py benchmark/results/ppo_1M [--out benchmark/results/ppo_1M/table.md]
+    python benchmark/runs_table.py benchmark/results/ppo_1M
 
 One row per (env, experiment name): mean +/- std over seeds of the final deterministic evaluation (10
 episodes per seed, frozen normaliser) and of the training return (mean of the last 20 training episodes),
@@ -11,12 +12,21 @@ import argparse
 import glob
 import json
 import os
+import sys
 from collections import defaultdict
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 
 def load_summaries(folder):
+    if os.path.exists(os.path.join(folder, "runs.csv")):  # a results store: its rows in summary.json's shape
+        import store
+
+        runs = store.runs_table(folder)
+        rows = runs[runs["group"] != "prior evaluation"].to_dict("records")
+        return [dict(store.summary_of(r), algorithm=r["script"].removesuffix(".py")) for r in rows]
     out = []
     for path in sorted(glob.glob(os.path.join(folder, "**", "summary.json"), recursive=True)):
         with open(path) as f:

@@ -79,7 +79,9 @@ def main():
     p.add_argument("--baseline", metavar="REV", help="also time the same scripts at commit REV (a temporary git "
                    "worktree), as 'SCRIPT @ REV': before/after in one sitting")
     p.add_argument("--note", help="conditions worth recording, e.g. other load on the machine")
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmark", "results", "throughput.md"))
+    p.add_argument("--out", default=os.path.join(ROOT, "benchmark", "results", "throughput", "throughput.md"),
+                   help="the Markdown file to write (a sitting; `python benchmark/store.py tables` adds its table to "
+                   "benchmark/results/throughput/throughput.csv)")
     args = p.parse_args()
 
     scripts = args.scripts + (["residual_ppo_continuous.py"] if args.residual else [])

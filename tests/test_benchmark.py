@@ -96,6 +96,9 @@ def test_smoke_preset_end_to_end(tmp_path):
         assert row in report and f"{row} n/a" not in report, row
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert "curves_ablation_episodic_return_Hopper-v4.png" in pngs and "omega_frontier_Hopper-v4.png" in pngs
+    import pandas as pd
+
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == n_jobs  # the store run.py ingested the grid into
     assert all((tmp_path / p).stat().st_size > 5000 for p in pngs)
     command = (tmp_path / "runs" / presets.smoke().jobs[0].id / "command.txt").read_text()
     # recorded as typed in the repository root: no interpreter path, no path of this checkout
@@ -325,7 +328,8 @@ def test_a_report_of_a_folder_without_runs_is_one_line_of_error(tmp_path):
     done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "preset_report.py"), "--preset", "ablation",
                            "--out", str(tmp_path / "missing")], capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.strip().splitlines() == [
-        f"error: no runs folder in {tmp_path / 'missing'}: run `python benchmark/run.py --preset ablation` first"]
+        f"error: no results store (runs.csv) nor runs folder in {tmp_path / 'missing'}: run `python benchmark/run.py "
+        "--preset ablation` first"]
     assert not (tmp_path / "missing").exists()  # nothing written
 
 
@@ -517,17 +521,185 @@ def test_rule_8_writes_only_finished_choices_and_names_the_runs_still_missing(tm
 
 
 def test_the_shipped_priors_carry_what_rule_8_chose_from_the_committed_runs():
-    # benchmark/results/prior_term_form holds rule 8's runs with their 100-episode re-evaluations: a prior whose choice
-    # is final carries it, a prior still pending carries none (and keeps the centred default)
+    # the results store of rule 8's runs (benchmark/results/research/prior_term_form) holds their 100-episode
+    # re-evaluations and the priors' on the same episodes: a prior whose choice is final carries it, a prior still
+    # pending carries none (and keeps the centred default)
     import choose_prior_term as rule8
+    import store
 
     import residual_ppo_continuous as residual
 
-    out = os.path.join(ROOT, "benchmark", "results", "prior_term_form")
-    with open(os.path.join(out, "prior_eval_100.json")) as f:
-        prior_lengths = {env: ev["length_mean"] for env, ev in json.load(f).items()}
+    out = store.results_dir("prior_term_form")
+    assert os.path.exists(os.path.join(out, "runs.csv"))
+    prior_lengths = {env: rule8.prior_eval(out, None, env)["length_mean"] for env in rule8.ENVS}
     for env in rule8.ENVS:
         form, why, _ = rule8.choose(rule8.collect(out, env)[0], prior_lengths[env])
         final = form is not None and not why.startswith("provisional")
         ckpt = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt"))
         assert ckpt.get("prior_term") == (form if final else None), env
+
+
+# ---------------------------------------------------------------------------------------------- the results store
+def fake_raw_run(raw, job_id, seed, total, command=None, episodes=(1000.0, 400.0)):
+    """A run as benchmark/run.py lays it out: runs/<job>/command.txt, log.txt, the script's run folder with
+    summary.json, reeval_100.json and TensorBoard events (two iterations of 2048 steps, three episodes)."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    job = os.path.join(raw, "runs", job_id)
+    run = os.path.join(job, f"Hopper-v4__residual_ppo_continuous__{seed}__1")
+    os.makedirs(run)
+    with open(os.path.join(job, "command.txt"), "w") as f:
+        f.write((command or f"python residual_ppo_continuous.py --env-id Hopper-v4 --seed {seed}") + "\n")
+    open(os.path.join(job, "log.txt"), "w").close()
+    ev = {"basic_return": [total - 1, total + 1], "addon_return": [1.0, 1.0], "total_return": [total, total + 2],
+          "addon_metric": [0.5, 0.5], "length": list(episodes)}
+    summary = {"algorithm": "residual_ppo_continuous", "env_id": "Hopper-v4", "seed": seed, "global_step": 4096,
+               "train_time_s": 2.0, "sps": 2048.0, "commit": "abc123",
+               "eval": {**{f"{k}_mean": float(np.mean(v)) for k, v in ev.items()}, **ev, "episodes": 2},
+               "eval_initial": task_eval(60.0, 40.0, 0.2),
+               "args": {"seed": seed, "env_id": "Hopper-v4", "omega_prime": 0.1, "alpha_hat": 0.001,
+                        "total_timesteps": 4096}}
+    with open(os.path.join(run, "summary.json"), "w") as f:
+        json.dump(summary, f)
+    with open(os.path.join(run, "reeval_100.json"), "w") as f:
+        json.dump({"episodes": 2, "eval": {**task_eval(total + 4, 1.0, 0.5), "total_return": [total + 4, total + 6],
+                                           "length": [1000.0, 1000.0]},
+                   "eval_prior": task_eval(30.0, 20.0, 0.2)}, f)
+    writer = SummaryWriter(run)
+    for step, ret in ((100, 10.0), (1500, 20.0), (3000, 60.0)):  # episodes: two in iteration 1, one in iteration 2
+        writer.add_scalar("charts/episodic_return", ret, step)
+    for step, loss in ((2048, 0.5), (4096, 0.25)):
+        writer.add_scalar("losses/value_loss", loss, step)
+        writer.add_scalar("charts/SPS", 2000.0, step)
+    writer.close()
+    return run
+
+
+def test_ingest_reads_a_raw_folder_into_three_small_tables(tmp_path, monkeypatch):
+    import pandas as pd
+    import store
+
+    monkeypatch.setattr(store, "CACHE", str(tmp_path / "cache"))
+    raw, out = tmp_path / "raw", tmp_path / "store"
+    fake_raw_run(raw, "customization__Hopper-v4__Residual_PPO__s1", 1, 3000.0)
+    fake_raw_run(raw, "customization__Hopper-v4__KL_PPO__s2", 2, 2000.0,
+                 command="python residual_ppo_continuous.py --env-id Hopper-v4 --seed 2 --kl-coef 0.1")
+    assert store.main(["ingest", "--quiet", str(raw), str(out)]) is None
+    runs = pd.read_csv(out / "runs.csv")
+    curves = pd.read_parquet(out / "curves.parquet")
+    episodes = pd.read_parquet(out / "episodes.parquet")
+    row = runs.set_index("label").loc["KL PPO"]
+    assert (row["group"], row["env_id"], row["seed"], row["script"]) == ("customization", "Hopper-v4", 2,
+                                                                         "residual_ppo_continuous.py")
+    assert row["command"].endswith("--kl-coef 0.1") and row["command_source"] == "command.txt"
+    assert row["commit"] == "abc123" and row["eval.total_return_mean"] == 2001.0
+    assert row["reeval100.eval.total_return_mean"] == 2005.0 and row["reeval100.eval_prior.total_return_mean"] == 50.0
+    assert row["args.omega_prime"] == 0.1 and row["eval_initial.total_return_mean"] == 100.0
+    run = curves[curves["run_id"].str.contains("KL_PPO")]
+    assert run["step"].tolist() == [2048, 4096]  # one row per iteration
+    assert run["charts/episodic_return"].tolist() == [15.0, 60.0] and run["episodes"].tolist() == [2, 1]
+    assert run["losses/value_loss"].tolist() == [0.5, 0.25]
+    kl = episodes[episodes["run_id"].str.contains("KL_PPO")]
+    assert sorted(kl["evaluation"].unique()) == ["eval", "reeval100.eval"]
+    assert kl[kl["evaluation"] == "eval"]["length"].tolist() == [1000.0, 400.0]
+    assert store.verify([str(raw)], str(out)) == ([], 2)
+    # a second raw folder merges in; the runs already there stay, a changed one is replaced
+    raw2 = tmp_path / "raw2"
+    fake_raw_run(raw2, "customization__Hopper-v4__Greedy_PPO__s3", 3, 1000.0)
+    store.ingest([str(raw2)], str(out))
+    assert sorted(pd.read_csv(out / "runs.csv")["label"]) == ["Greedy PPO", "KL PPO", "Residual PPO"]
+    # what a summary holds, back in summary.json's shape for code written against it
+    back = store.summary_of(runs[runs["label"] == "KL PPO"].iloc[0].to_dict())
+    assert back["eval"]["total_return_mean"] == 2001.0 and back["args"]["omega_prime"] == 0.1
+
+
+def test_the_store_reports_a_difference_from_its_raw_runs(tmp_path, monkeypatch):
+    import pandas as pd
+    import store
+
+    monkeypatch.setattr(store, "CACHE", str(tmp_path / "cache"))
+    raw, out = tmp_path / "raw", tmp_path / "store"
+    fake_raw_run(raw, "customization__Hopper-v4__Residual_PPO__s1", 1, 3000.0)
+    store.ingest([str(raw)], str(out))
+    runs = pd.read_csv(out / "runs.csv")
+    runs.loc[0, "eval.total_return_mean"] += 1
+    runs.to_csv(out / "runs.csv", index=False)
+    problems, n = store.verify([str(raw)], str(out))
+    assert n == 1 and len(problems) == 1 and "eval.total_return_mean" in problems[0]
+
+
+def test_ingest_of_a_missing_or_empty_folder_is_one_line_of_error(tmp_path):
+    for raw in (tmp_path / "missing", tmp_path):
+        done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "store.py"), "ingest", str(raw),
+                               str(tmp_path / "store")], capture_output=True, text=True)
+        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert done.stderr.startswith("error: ")
+    assert not (tmp_path / "store").exists()  # nothing written
+
+
+def test_a_store_reads_back_as_the_reports_expect(tmp_path, monkeypatch):
+    # the preset reports read a store exactly as they read the raw runs it came from
+    import store
+
+    monkeypatch.setattr(store, "CACHE", str(tmp_path / "cache"))
+    jobs = [presets.Job("customization", "Residual PPO", "Hopper-v4", s, "residual_ppo_continuous.py") for s in (1, 2)]
+    for job, total in zip(jobs, (3000.0, 3400.0), strict=True):
+        fake_raw_run(tmp_path / "raw", job.id, job.seed, total)
+    preset = presets.Preset("synthetic", "known numbers", jobs)
+    from_raw = reports.load(str(tmp_path / "raw"), preset)
+    store.ingest([str(tmp_path / "raw")], str(tmp_path / "store"))
+    from_store = reports.load(str(tmp_path / "store"), preset)
+    table = reports.customization_tables(from_store, stochastic=False)
+    assert table == reports.customization_tables(from_raw, stochastic=False)
+    assert "| 3201.0 ± 200.0 (n=2) |" in table  # total: (3001 + 3401) / 2
+    assert reports.customization_tables(from_store, evaluation=reports.reeval(100), stochastic=False) == \
+        reports.customization_tables(from_raw, evaluation=reports.reeval(100), stochastic=False)
+    steps, values = reports.read_curve(None, "charts/episodic_return", from_store[jobs[0]])
+    assert steps.tolist() == [2048.0, 4096.0] and values.tolist() == [15.0, 60.0]
+
+
+# ------------------------------------------------------------------------------------------------------- report.py
+def test_report_check_names_a_changed_table_and_a_stale_page(tmp_path, monkeypatch):
+    import shutil
+
+    import report
+
+    results = tmp_path / "results"
+    shutil.copytree(os.path.join(ROOT, "benchmark", "results", "ppo_1M"), results / "ppo_1M",
+                    ignore=shutil.ignore_patterns("runs", "logs"))
+    monkeypatch.setattr(report, "RESULTS", str(results))
+    monkeypatch.setattr(report, "_STORES", {})
+    page = tmp_path / "page.md"
+    page.write_text("intro\n<!-- table:ppo_vs_cleanrl -->\nold numbers\n<!-- /table:ppo_vs_cleanrl -->\n"
+                    "<!-- table:no_such_table -->\nkept\n<!-- /table:no_such_table -->\n")
+    names = ["ppo_vs_cleanrl"]
+    assert report.run_all(True, [str(page)], names) == [str(page)]  # the page's block is stale; the table file matches
+    report.run_all(False, [str(page)], names)
+    text = page.read_text()
+    assert "| HalfCheetah-v4 | 1, 2 | 1808.5 ± 84.9 (1893.4, 1723.6) |" in text and "old numbers" not in text
+    assert "<!-- table:no_such_table -->\nkept\n" in text  # a block the report does not know is left alone
+    assert report.run_all(True, [str(page)], names) == []
+    table = results / "ppo_1M" / "table.md"
+    table.write_text(table.read_text().replace("1808.5", "1808.6"))
+    assert report.run_all(True, [str(page)], names) == [str(table)]
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmark", "report.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.strip().startswith("error: --check")
+
+
+def test_aggregate_scores_put_the_prior_at_0_and_the_best_method_at_1(monkeypatch):
+    import pandas as pd
+    import report
+
+    totals = {"Prior policy": [100.0], "Greedy PPO": [150.0, 250.0], "KL PPO": [300.0, 300.0],
+              "Residual PPO": [500.0, 300.0], "Residual PPO (literal prior term)": [0.0, 0.0], "Full policy": [1.0, 1.0]}
+
+    def rows(env, method):
+        key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
+        return "x", pd.DataFrame({f"{key}.total_return_mean": totals[method]})
+
+    monkeypatch.setattr(report, "customization_rows", rows)
+    scores, norm = report.aggregate_scores()
+    assert norm["Hopper-v4"] == (100.0, 400.0)  # Residual PPO's mean is the best
+    assert scores["Residual PPO"][:, 0].tolist() == [4 / 3, 2 / 3] and scores["Greedy PPO"][:, 0].tolist() == [1 / 6, 0.5]
+    assert scores["KL PPO"].shape == (2, 4)

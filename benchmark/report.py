@@ -1,0 +1,783 @@
+"""Every committed results table and figure, regenerated from the results store (benchmark/store.py).
+
+    python benchmark/report.py --all            # rewrite them all, and the tables in README.md and docs/
+    python benchmark/report.py --all --check    # exit 1 naming every file that differs from what the store gives
+    python benchmark/report.py --table customization   # print one named table
+
+Named tables (mean +/- std over seeds) go to their own Markdown file under benchmark/results/ and, where a page has
+the markers `<!-- table:NAME -->` and `<!-- /table:NAME -->`, between them in README.md and docs/**/*.md (a page
+without a table's markers is left alone). The preset folders' README.md and figures, and the omega' calibration and
+prior-term tables, are regenerated with the tools that first wrote them (benchmark/preset_report.py,
+benchmark/calibrate_omega.py, benchmark/choose_prior_term.py), reading the store instead of raw runs.
+
+--check regenerates everything in a temporary folder and compares: Markdown exactly; figures pixel by pixel, equal
+when their mean absolute difference is below 0.5% of the colour range (matplotlib's output is deterministic on one
+machine, but font rasterisation can differ by a shade between machines).
+"""
+import argparse
+import contextlib
+import functools
+import glob
+import io
+import math
+import os
+import shutil
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import store  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "benchmark", "results")
+ENVS = ("HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4")
+CAN_FALL = ("Hopper-v4", "Ant-v4", "Walker2d-v4")  # HalfCheetah's episodes only end at the time limit
+FIGURE_TOLERANCE = 0.005
+# CleanRL's published PPO returns at 1M steps, 3 seeds (CleanRL's documentation, docs/rl-algorithms/ppo.md):
+# reference constants, not results of this repository.
+CLEANRL_PUBLISHED = {"HalfCheetah-v4": (1442.6, 46.0), "Walker2d-v4": (2288.0, 571.8), "Hopper-v4": (2382.9, 271.7)}
+CUSTOMIZATION_METHODS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
+                         "Full policy")
+# Where the customization table's default differs from the `customization` preset's runs: HalfCheetah's prior now
+# carries the learner-centred prior term (benchmark/choose_prior_term.py chose it), so its default command is
+# research/alive_payment's `--prior-term learner` runs on seeds 1-3; they ran on another machine than the preset's
+# HalfCheetah Greedy PPO, so Greedy PPO's row is the same command rerun there (research/hc_budget, runs_1M).
+CUSTOMIZATION_SOURCES = {
+    ("HalfCheetah-v4", "Residual PPO"): ("research/alive_payment", "runs", r"HalfCheetah-v4__learner__s[123]"),
+    ("HalfCheetah-v4", "Greedy PPO"): ("research/hc_budget", "runs_1M", r"greedy__s[123]"),
+}
+BUDGET_STEPS = (100_000, 250_000, 500_000, 1_000_000)
+AGGREGATE_REPS = 2_000  # bootstrap resamples: the probability of improvement costs ~0.05 s each
+
+
+# ---------------------------------------------------------------------------------------------------------- helpers
+_STORES = {}
+
+
+def runs_of(name):
+    """runs.csv of benchmark/results/NAME (cached)."""
+    if name not in _STORES:
+        _STORES[name] = store.load(os.path.join(RESULTS, name))
+    return _STORES[name][0]
+
+
+def episodes_of(name):
+    runs_of(name)
+    return _STORES[name][2]
+
+
+def digits(values):
+    return 3 if max(abs(v) for v in values) < 10 else 0
+
+
+def mean_std(values, d=None):
+    """'mean ± std' (population std over seeds), or 'n/a'."""
+    values = [float(v) for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    if not values:
+        return "n/a"
+    d = digits(values) if d is None else d
+    return f"{np.mean(values):.{d}f} ± {np.std(values):.{d}f}"
+
+
+def per_seed(values, d=0):
+    return ", ".join(f"{v:.{d}f}" for v in values)
+
+
+def falls(store_name, run_ids, evaluation):
+    """(episodes that ended before the time limit, episodes) over the runs' `evaluation` episodes."""
+    eps = episodes_of(store_name)
+    if eps is None:
+        return 0, 0
+    sel = eps[eps["run_id"].isin(run_ids) & (eps["evaluation"] == evaluation)]
+    return int((sel["length"] < 1000).sum()), len(sel)
+
+
+def select(store_name, batch=None, job=None, **equal):
+    """Rows of a store: `batch` exact, `job` a regular expression (full match), `equal` column == value."""
+    runs = runs_of(store_name)
+    mask = np.ones(len(runs), bool)
+    if batch is not None:
+        mask &= runs["batch"] == batch
+    if job is not None:
+        mask &= runs["job"].str.fullmatch(job)
+    for col, value in equal.items():
+        mask &= runs[col] == value
+    return runs[mask].sort_values("seed")
+
+
+# ---------------------------------------------------------------------------------------------------- named tables
+def customization_rows(env, method):
+    """(store name, rows) behind one cell group of the customization table."""
+    if (env, method) in CUSTOMIZATION_SOURCES:
+        name, batch, job = CUSTOMIZATION_SOURCES[(env, method)]
+        return name, select(name, batch=batch, job=job, env_id=env)
+    label = "Residual PPO" if method == "Prior policy" else method
+    return "customization", select("customization", env_id=env, label=label)
+
+
+def table_customization():
+    """Prior, Greedy PPO, KL PPO, Residual PPO, the paper's form and the Full policy on the four envs."""
+    lines = ["| env | method | basic return | add-on return | total return | add-on metric | episode length (falls) |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for env in ENVS:
+        for method in CUSTOMIZATION_METHODS:
+            name, rows = customization_rows(env, method)
+            key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
+            rows = rows[rows[f"{key}.total_return_mean"].notna()]
+            if method == "Prior policy":
+                rows = rows.iloc[:1]  # the shipped prior on the same 100 episodes, once
+            cells = [mean_std(rows[f"{key}.{k}_mean"]) for k in ("basic_return", "addon_return", "total_return")]
+            cells.append(mean_std(rows[f"{key}.addon_metric_mean"], 3))
+            length = mean_std(rows[f"{key}.length_mean"], 0)
+            if env in CAN_FALL and len(rows):
+                n_falls, n = falls(name, rows["run_id"], key)
+                length += f" ({n_falls} in {n})"
+            label = method if method != "Prior policy" else "Prior"
+            lines.append(f"| {env} | {label} | " + " | ".join(cells) + f" | {length} |")
+    sources = "; ".join(f"{env} {method}: `{name}/` ({batch})" for (env, method), (name, batch, _) in
+                        CUSTOMIZATION_SOURCES.items())
+    return "\n".join(lines) + (
+        "\n\nMean ± std over seeds 1-3 of each run's saved policy re-evaluated over 100 deterministic episodes "
+        "(benchmark/reevaluate.py, evaluation seeds 50,000-50,099); Prior: the shipped prior on the same episodes; "
+        "falls: episodes ending before the 1,000-step limit, over all seeds' episodes. Residual PPO (literal prior "
+        "term) is the paper's form (prior term and learner's entropy term both literal). Runs: "
+        f"`benchmark/results/customization/`, except {sources}.")
+
+
+def aggregate_scores():
+    """{method: (seeds x envs) normalised total returns} and the normalisation: per env, Prior = 0 and the best
+    method's mean (of the customization table's methods) = 1."""
+    raw, norm = {}, {}
+    for env in ENVS:
+        means = {}
+        for method in CUSTOMIZATION_METHODS:
+            _, rows = customization_rows(env, method)
+            key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
+            raw[(env, method)] = rows[f"{key}.total_return_mean"].dropna().to_numpy()
+            means[method] = raw[(env, method)].mean()
+        prior = means.pop("Prior policy")
+        best = max(means.values())
+        norm[env] = (prior, best)
+    scores = {}
+    for method in ("Residual PPO", "KL PPO", "Greedy PPO"):
+        cols = [(raw[(env, method)] - norm[env][0]) / (norm[env][1] - norm[env][0]) for env in ENVS]
+        n = min(len(c) for c in cols)
+        scores[method] = np.stack([c[:n] for c in cols], axis=1)
+    return scores, norm
+
+
+@functools.cache
+def aggregate_stats(reps=AGGREGATE_REPS):
+    """rliable's interval estimates on aggregate_scores(). rliable's stratified bootstrap draws its resamples from
+    numpy's global generator, so it is seeded (0) before each estimate: the same store gives the same numbers."""
+    from rliable import library as rly
+    from rliable import metrics
+
+    scores, norm = aggregate_scores()
+
+    def estimate(data, func):
+        np.random.seed(0)
+        return rly.get_interval_estimates(data, func, reps=reps)
+
+    iqm, iqm_ci = estimate(scores, lambda x: np.array([metrics.aggregate_iqm(x)]))
+    mean, mean_ci = estimate(scores, lambda x: np.array([metrics.aggregate_mean(x)]))
+    pairs = {f"Residual PPO,{other}": (scores["Residual PPO"], scores[other]) for other in ("KL PPO", "Greedy PPO")}
+    poi, poi_ci = estimate(pairs, metrics.probability_of_improvement)
+    poi = {k: float(np.ravel(v)[0]) for k, v in poi.items()}
+    poi_ci = {k: tuple(float(x) for x in np.ravel(v)) for k, v in poi_ci.items()}
+    return scores, norm, (iqm, iqm_ci), (mean, mean_ci), (poi, poi_ci)
+
+
+def table_aggregate():
+    """rliable's aggregate of Residual PPO, KL PPO and Greedy PPO over the four envs."""
+    scores, norm, (iqm, iqm_ci), (mean, mean_ci), (poi, poi_ci) = aggregate_stats()
+    lines = ["| method | IQM (95% CI) | mean (95% CI) | runs |", "| --- | --- | --- | ---: |"]
+    for m in scores:
+        lines.append(f"| {m} | {iqm[m][0]:.2f} [{iqm_ci[m][0][0]:.2f}, {iqm_ci[m][1][0]:.2f}] | "
+                     f"{mean[m][0]:.2f} [{mean_ci[m][0][0]:.2f}, {mean_ci[m][1][0]:.2f}] | {scores[m].size} |")
+    lines += ["", "| comparison | probability of improvement (95% CI) |", "| --- | --- |"]
+    for pair, value in poi.items():
+        x, y = pair.split(",")
+        lines.append(f"| P({x} > {y}) | {float(value):.2f} [{float(poi_ci[pair][0]):.2f}, {float(poi_ci[pair][1]):.2f}] |")
+    norms = ", ".join(f"{env} {p:.0f} -> {b:.0f}" for env, (p, b) in norm.items())
+    return "\n".join(lines) + (
+        "\n\nScores: total return over 100 re-evaluation episodes (the customization table's runs), normalised per "
+        "env so that the Prior is 0 and the best method's mean in the customization table is 1 "
+        f"({norms}). Interquartile mean and mean over the 4 envs x 3 seeds, with 95% stratified-bootstrap "
+        "confidence intervals, and the probability that a run of one method beats a run of the other on the same "
+        f"env (rliable, {AGGREGATE_REPS:,} resamples, seed 0). With three seeds an env the intervals are wide. Figure: "
+        "`benchmark/results/customization/aggregate.png`.")
+
+
+def figure_aggregate(path):
+    from rliable import library as rly
+
+    plt = _pyplot()
+    scores, _, (iqm, iqm_ci), _, (poi, poi_ci) = aggregate_stats()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    colors = {"Residual PPO": "tab:blue", "KL PPO": "tab:green", "Greedy PPO": "tab:orange"}
+    for i, m in enumerate(scores):
+        lo, hi = iqm_ci[m][0][0], iqm_ci[m][1][0]
+        axes[0].barh(i, hi - lo, left=lo, color=colors[m], alpha=0.6, height=0.6)
+        axes[0].plot([iqm[m][0]] * 2, [i - 0.3, i + 0.3], color="k")
+    axes[0].set(yticks=range(len(scores)), yticklabels=list(scores), xlabel="IQM of normalised total return",
+                title="IQM, 95% stratified-bootstrap CI")
+    low = min(float(v.min()) for v in scores.values())
+    taus = np.linspace(min(-1.0, np.floor(low * 2) / 2), 1.5, 121)
+    np.random.seed(0)  # its (unused here) bootstrap draws from numpy's global generator
+    profiles, _ = rly.create_performance_profile(scores, taus, reps=1)
+    for m, prof in profiles.items():
+        axes[1].plot(taus, prof, color=colors[m], label=m)
+    axes[1].set(xlabel="normalised total return tau", ylabel="fraction of runs with score > tau",
+                title="performance profile")
+    axes[1].legend(fontsize=8)
+    for i, (pair, value) in enumerate(poi.items()):
+        lo, hi = float(poi_ci[pair][0]), float(poi_ci[pair][1])
+        axes[2].barh(i, hi - lo, left=lo, color="tab:blue", alpha=0.6, height=0.6)
+        axes[2].plot([float(value)] * 2, [i - 0.3, i + 0.3], color="k")
+    axes[2].axvline(0.5, color="grey", ls=":")
+    axes[2].set(yticks=range(len(poi)), yticklabels=[p.replace(",", " > ") for p in poi], xlim=(0, 1),
+                xlabel="P(X > Y)", title="probability of improvement")
+    fig.suptitle("Customization over 4 envs x 3 seeds (Prior = 0, best method's mean = 1 per env)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def table_omega_sweep():
+    """The seed-1 omega' frontier of the customization preset (both learner's entropy terms)."""
+    runs = runs_of("customization")
+    res = runs[(runs["seed"] == 1) & runs["script"].eq("residual_ppo_continuous.py")
+               & (runs["group"].eq("omega_sweep") | runs["label"].isin(["Residual PPO", "Residual PPO (literal entropy term)"]))]
+    lines = ["| env | omega' | total return | episode length (falls) | basic return | add-on metric | "
+             "total, learner's entropy term literal |", "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    for env in ENVS:
+        rows = res[res["env_id"] == env]
+        for w in sorted(rows["args.omega_prime"].unique()):
+            at = rows[rows["args.omega_prime"] == w]
+            cells = {}
+            for term in ("centred", "literal"):
+                hit = at[at["args.entropy_term"] == term]
+                cells[term] = hit.iloc[0] if len(hit) else None
+            c = cells["centred"]
+            if c is None:
+                continue
+            key = "reeval100.eval" if not np.isnan(c.get("reeval100.eval.total_return_mean", np.nan)) else "eval"
+            length = f"{c[f'{key}.length_mean']:.0f}"
+            if env in CAN_FALL and key.startswith("reeval"):
+                length += f" ({falls('customization', [c['run_id']], key)[0]})"
+            lit = cells["literal"]
+            lit_total = ""
+            if lit is not None:
+                lit_key = "reeval100.eval" if key.startswith("reeval") and not np.isnan(
+                    lit.get("reeval100.eval.total_return_mean", np.nan)) else "eval"
+                lit_total = f"{lit[f'{lit_key}.total_return_mean']:.0f}"
+            default = " (default)" if c["label"] == "Residual PPO" else ""
+            lines.append(f"| {env} | {w:g}{default} | {c[f'{key}.total_return_mean']:.0f} | {length} | "
+                         f"{c[f'{key}.basic_return_mean']:.0f} | {c[f'{key}.addon_metric_mean']:.3f} | {lit_total} |")
+    return "\n".join(lines) + (
+        "\n\nSeed 1, 1M steps from the shipped prior, only omega' changed (prior term centred; HalfCheetah's default "
+        "form is now the learner-centred one, whose frontier is in `benchmark/results/research/prior_term_form/`). "
+        "Each point over 100 re-evaluation episodes where the run has them, else its own 10; falls out of 100. "
+        "Runs: `benchmark/results/customization/`.")
+
+
+def table_soft_ablation():
+    """PPO, entropy-bonus PPO, Soft PPO and repeat-entropy PPO on HalfCheetah and Hopper (final evaluation)."""
+    runs = runs_of("ablation")
+    envs = ("HalfCheetah-v4", "Hopper-v4")
+    lines = ["| variant | flags | " + " | ".join(envs) + " |", "| --- | --- |" + " --- |" * len(envs)]
+    for label in ("PPO", "entropy-bonus PPO", "Soft PPO", "repeat-entropy PPO"):
+        rows = runs[runs["label"] == label]
+        if not len(rows):
+            continue
+        a = rows.iloc[0]
+        flags = f"`--alpha {a['args.alpha']:g}" + (f" --ent-coef {a['args.ent_coef']:g}`" if a["args.ent_coef"] else "`")
+        cells = []
+        for env in envs:
+            r = rows[rows["env_id"] == env].sort_values("seed")
+            v = r["eval.return_mean"].to_list()
+            cells.append(f"{mean_std(v, 0)} ({per_seed(v)})" if v else "n/a")
+        lines.append(f"| {label} | {flags} | " + " | ".join(cells) + " |")
+    seeds = sorted(runs["seed"].unique())
+    return "\n".join(lines) + (
+        f"\n\nFinal deterministic evaluation (10 episodes) after 1M steps, mean ± std over seeds "
+        f"{seeds[0]}-{seeds[-1]} (per seed in brackets). `soft_ppo_continuous.py` with the flags shown. "
+        "Runs: `benchmark/results/ablation/`.")
+
+
+def table_ppo_vs_cleanrl():
+    runs = runs_of("ppo_1M")
+    lines = ["| env | seeds | eval return | train return (last 20 episodes) | CleanRL (published, 3 seeds) |",
+             "| --- | --- | --- | --- | --- |"]
+    for env in ENVS:
+        rows = runs[runs["env_id"] == env].sort_values("seed")
+        if not len(rows):
+            continue
+        v = rows["eval.return_mean"].to_list()
+        ref = CLEANRL_PUBLISHED.get(env)
+        lines.append(f"| {env} | {', '.join(str(int(s)) for s in rows['seed'])} | {mean_std(v, 1)} ({per_seed(v, 1)}) | "
+                     f"{mean_std(rows['train_return_last20'], 1)} | "
+                     + (f"{ref[0]:.1f} ± {ref[1]:.1f}" if ref else "") + " |")
+    return "\n".join(lines) + (
+        "\n\n`python ppo_continuous.py --env-id ENV --seed S` (1M steps). Eval: final deterministic evaluation, 10 "
+        "episodes; train: the last 20 training episodes. CleanRL's column is the return its documentation publishes "
+        "for `ppo_continuous_action.py` at 1M steps (docs/rl-algorithms/ppo.md), a reference constant, not a run "
+        "of this repository. Runs: `benchmark/results/ppo_1M/`.")
+
+
+THROUGHPUT_SITTING = "benchmark/results/throughput/throughput_flat_adam.md"
+
+
+def table_throughput():
+    import pandas as pd
+
+    df = pd.read_csv(os.path.join(RESULTS, "throughput", "throughput.csv"), dtype=str, keep_default_na=False)
+    df = df[df["source"] == THROUGHPUT_SITTING]
+    lines = ["| env | script | training steps/s | vs CleanRL | whole process, s | vs CleanRL |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for _, r in df.iterrows():
+        if r["what"] == "raw env.step":
+            continue
+        lines.append(f"| {r['env']} | {r['what']} | {r['median steps/s']} | {r['vs CleanRL']} | {r['median wall s']} | "
+                     f"{r['vs CleanRL.1']} |")
+    with open(os.path.join(ROOT, THROUGHPUT_SITTING)) as f:
+        head = [line[2:].strip() for line in f if line.startswith("- command:") or line.startswith("- commit:")]
+    return "\n".join(lines) + (
+        "\n\nMedians of 2 alternating repeats, 40,960 training steps, one env, default hyper-parameters, each script "
+        "run as a user runs it (ours include their final evaluation); 'vs CleanRL' against the better of CleanRL's "
+        "two thread settings in the same sitting. `@ 0a300d6` is the code before the flat-buffer Adam, timed beside "
+        f"it. {'; '.join(head)}. Data: `benchmark/results/throughput/`.")
+
+
+def table_quick_start():
+    runs = runs_of("quick_start").copy()
+    lines = ["| env | commit | total return | add-on metric | episode length | minutes | steps/s | run |",
+             "| --- | --- | --- | --- | --- | ---: | ---: | --- |"]
+    runs["order"] = runs["env_id"].map({e: i for i, e in enumerate(("Walker2d-v4",) + ENVS)})
+    for _, r in runs.sort_values(["order", "commit"]).iterrows():
+        def arrow(k, d, r=r):
+            return f"{r[f'eval_initial.{k}_mean']:.{d}f} -> {r[f'eval.{k}_mean']:.{d}f}"
+        lines.append(f"| {r['env_id']} | `{r['commit'][:7]}` | {arrow('total_return', 1)} | {arrow('addon_metric', 3)} | "
+                     f"{arrow('length', 0)} | {r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} | `{r['run_id'].split('/')[0]}` |")
+    return "\n".join(lines) + (
+        "\n\n`python residual_ppo_continuous.py --env-id ENV` as a user runs it (1M steps, seed 1): the prior "
+        "(before) -> the customized policy (after), deterministic evaluation over the run's 10 episodes. Machines "
+        "differ in floating point and speed, so runs of the same command land near, not on, each other. Runs: "
+        "`benchmark/results/quick_start/`.")
+
+
+def table_priors():
+    import pandas as pd
+
+    df = pd.read_csv(os.path.join(RESULTS, "priors", "prior_seeds.csv"), dtype=str, keep_default_na=False)
+    cols = [c for c in df.columns if c not in ("source", "table")]
+    lines = ["| " + " | ".join(cols) + " |", "| --- " * len(cols) + "|"]
+    lines += ["| " + " | ".join(r[c] for c in cols) + " |" for _, r in df.iterrows()]
+    return "\n".join(lines) + (
+        "\n\nEvery prior seed as Residual PPO loads it: deterministic and stochastic evaluation on the add-on task (10 "
+        "episodes, seed + 10,000), and what `prior_train.py` measured (basic-return scale, advantage temperature, "
+        "entropy); `shipped` marks the one in `priors/`. The candidates' checkpoints were evaluated once by "
+        "`benchmark/results/prior_seeds/table.py`; its output is kept as data in `benchmark/results/priors/"
+        "prior_seeds.csv`, their training runs in `benchmark/results/priors/runs.csv`.")
+
+
+def calibrate_output(*argv):
+    import calibrate_omega
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        calibrate_omega.main(list(argv))
+    return buf.getvalue()
+
+
+def choose_prior_term_output():
+    import choose_prior_term
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        choose_prior_term.main([])
+    return buf.getvalue()
+
+
+CALIBRATION_ARGS = ("--preset", "calibration_1m", "--confirm", "--episodes", "100", "--at-least-alpha-hat")
+
+
+def table_calibration():
+    text = calibrate_output(*CALIBRATION_ARGS).strip()
+    chosen = ["| env | omega' chosen | why |", "| --- | ---: | --- |"]
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and "**yes**" in line:
+            chosen.append(f"| {cells[0]} | {cells[1]} | {cells[-1].replace('**yes**: ', '')} |")
+    return "\n".join(chosen) + "\n\nThe table it was chosen from:\n\n" + text + (
+        "\n\n`python benchmark/calibrate_omega.py " + " ".join(CALIBRATION_ARGS) + "`: Residual PPO from each "
+        "shipped prior at each omega', 1M steps, validation seeds 4-5 (lengths and totals over 100 re-evaluation "
+        "episodes), the choice confirmed on seeds 6-7. Runs: `benchmark/results/research/calibration_1m/`, "
+        "`calibration_edge/`, `calibration_confirm/`.")
+
+
+def budget_points():
+    """{env: {steps: {seed: (total, prior's total)}}}: the budget preset's runs and, at 1M, the customization table's
+    Residual PPO runs (the default command), each on its own 10-episode evaluation after training and of the prior
+    before it (the same machine's floats on both sides of a gain)."""
+    points = {}
+    budget = runs_of("budget") if os.path.exists(os.path.join(RESULTS, "budget", "runs.csv")) else None
+    for env in ENVS:
+        points[env] = {}
+        _, full = customization_rows(env, "Residual PPO")
+        for rows in [full] + ([budget[budget["env_id"] == env]] if budget is not None else []):
+            for _, r in rows.iterrows():
+                steps = min(BUDGET_STEPS, key=lambda b, r=r: abs(b - r["args.total_timesteps"]))
+                points[env].setdefault(steps, {})[int(r["seed"])] = (r["eval.total_return_mean"],
+                                                                     r["eval_initial.total_return_mean"])
+    return points
+
+
+def budget_share(points, env, steps):
+    """(mean total, mean gain over the prior as a share of the 1M-step mean gain, seeds) at `steps`, or None."""
+    got, full = points[env].get(steps), points[env].get(1_000_000)
+    if not got or not full:
+        return None
+    gain = np.mean([t - p for t, p in got.values()])
+    return np.mean([t for t, _ in got.values()]), gain / np.mean([t - p for t, p in full.values()]), len(got)
+
+
+def table_budget():
+    points = budget_points()
+    head = ["env", "prior"] + [f"{b // 1000}k" if b < 1_000_000 else "1M" for b in BUDGET_STEPS]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for env in ENVS:
+        full = points[env].get(1_000_000, {})
+        prior = np.mean([p for _, p in full.values()]) if full else np.nan
+        cells = []
+        for b in BUDGET_STEPS:
+            got = budget_share(points, env, b)
+            cells.append("" if got is None else f"{got[0]:.0f} ({got[1]:.0%}; {got[2]} seed{'s' * (got[2] != 1)})")
+        lines.append(f"| {env} | {prior:.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + (
+        "\n\nThe default command with only `--total-timesteps` changed (the learning rate anneals over the shorter "
+        "budget), seeds 1-3: mean total return over the run's own 10 deterministic evaluation episodes, and in "
+        "brackets the mean gain over the prior (each run's prior evaluated in the same run, before its first update) "
+        "as a share of the 1M-step mean gain, and how many seeds have finished. The 1M column is the customization "
+        "table's Residual PPO runs, its prior column their prior. Runs: `benchmark/results/budget/` "
+        "(`python benchmark/run.py --preset budget`).")
+
+
+def figure_budget(path):
+    plt = _pyplot()
+    points = budget_points()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for env in ENVS:
+        xs = [b for b in BUDGET_STEPS if budget_share(points, env, b) is not None]
+        if xs:
+            ax.plot(xs, [budget_share(points, env, b)[1] for b in xs], "o-", label=env)
+    ax.axhline(1.0, color="grey", ls=":")
+    ax.set(xscale="log", xlabel="fine-tuning steps", ylabel="gain over the prior / 1M-step gain",
+           title="The default command at shorter budgets (seeds 1-3)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+# name -> (function, Markdown file under benchmark/results)
+TABLES = {
+    "customization": (table_customization, "customization/table.md"),
+    "aggregate": (table_aggregate, "customization/aggregate.md"),
+    "omega_sweep": (table_omega_sweep, "customization/omega_sweep.md"),
+    "soft_ablation": (table_soft_ablation, "ablation/table.md"),
+    "ppo_vs_cleanrl": (table_ppo_vs_cleanrl, "ppo_1M/table.md"),
+    "throughput": (table_throughput, "throughput/table.md"),
+    "quick_start": (table_quick_start, "quick_start/table.md"),
+    "priors": (table_priors, "priors/table.md"),
+    "calibration": (table_calibration, "research/calibration_confirm/choice.md"),
+    "budget": (table_budget, "budget/table.md"),
+}
+FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget}
+# Preset reports regenerated from their stores: (store folder under benchmark/results, preset)
+PRESET_REPORTS = (("ablation", "ablation"), ("alpha_sweep", "alpha_sweep"), ("customization", "customization"),
+                  ("default_seeds", "default_seeds"), ("research/calibration", "calibration"),
+                  ("research/calibration_1m", "calibration_1m"), ("research/quick", None))
+# Tables printed by the tools that chose the defaults, regenerated from the stores: file -> tool output
+TOOL_TABLES = {
+    "research/calibration/table.md": lambda: calibrate_output("--preset", "calibration"),
+    "research/calibration_1m/table.md": lambda: calibrate_output("--preset", "calibration_1m"),
+    "research/calibration_edge/table.md": lambda: calibrate_output("--preset", "calibration_1m", "--extend-edges"),
+    "research/calibration_confirm/table_rule7.md": lambda: calibrate_output(*CALIBRATION_ARGS),
+    "research/prior_term_form/table.md": choose_prior_term_output,
+    "default_seeds/nine_seeds.md": lambda: nine_seeds_default(),
+    "research/prior_term_form/nine_seeds.md": lambda: nine_seeds_learner(),
+}
+
+
+# ---------------------------------------------------------------------------------------- nine seeds a side
+def seed_rows(store_name, batch, job_pattern, seeds):
+    """The runs of `store_name` in `batch` whose job is `job_pattern` with {s} each of `seeds`, in seed order."""
+    runs = runs_of(store_name)
+    out = []
+    for seed in seeds:
+        hit = runs[(runs["batch"] == batch) & (runs["job"] == job_pattern.format(s=seed))]
+        if len(hit) != 1:
+            raise store.StoreError(f"{store_name}: expected one run {job_pattern.format(s=seed)} in {batch}, found {len(hit)}")
+        out.append(hit.iloc[0])
+    return out
+
+
+def compare_seeds(env, baseline, baseline_rows, default_rows, label="Residual PPO (default)"):
+    """Two methods on the same seeds: every run's own 10 episodes and its 100-episode re-evaluation, the means over
+    seeds, Welch's t on the 100-episode totals and scipy's exact permutation test of the difference of means (every
+    split of the pooled seeds)."""
+    from scipy import stats
+
+    methods = {baseline: baseline_rows, label: default_rows}
+    lines = [f"**{env}**", "", "| method | seed | basic | add-on | total, 10 episodes | metric | total, 100 episodes | "
+             "basic, 100 episodes | metric, 100 episodes | length, 100 episodes | commit |", "| --- " * 11 + "|"]
+    totals = {}
+    for name, rows in methods.items():
+        totals[name] = np.array([r["reeval100.eval.total_return_mean"] for r in rows])
+        for r in rows:
+            lines.append(f"| {name} | {int(r['seed'])} | {r['eval.basic_return_mean']:.0f} | {r['eval.addon_return_mean']:.0f} | "
+                         f"{r['eval.total_return_mean']:.0f} | {r['eval.addon_metric_mean']:.3f} | "
+                         f"{r['reeval100.eval.total_return_mean']:.0f} | {r['reeval100.eval.basic_return_mean']:.0f} | "
+                         f"{r['reeval100.eval.addon_metric_mean']:.3f} | {r['reeval100.eval.length_mean']:.0f} | "
+                         f"`{r['commit'][:7]}` |")
+    lines += ["", "| method | seeds | total, 100 episodes: mean ± std over seeds | median | lowest | highest |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, x in totals.items():
+        lines.append(f"| {name} | {len(x)} | {x.mean():.0f} ± {x.std(ddof=1):.0f} | {np.median(x):.0f} | {x.min():.0f} | "
+                     f"{x.max():.0f} |")
+    b, r = totals[baseline], totals[label]
+    welch = stats.ttest_ind(b, r, equal_var=False)
+    perm = stats.permutation_test((b, r), lambda x, y, axis: np.abs(np.mean(x, axis=axis) - np.mean(y, axis=axis)),
+                                  permutation_type="independent", alternative="greater", n_resamples=np.inf,
+                                  vectorized=True)
+    n_splits = math.comb(len(b) + len(r), len(b))
+
+    def fmt(x):
+        return f"{x:.3f}" if x >= 0.001 else f"{x:.1e}"
+
+    lines += ["", f"{baseline} minus {label}, nine seeds a side: {b.mean() - r.mean():+.0f}; Welch's t = "
+              f"{welch.statistic:.2f} (df {welch.df:.1f}), two-sided p = {fmt(welch.pvalue)}; exact permutation test "
+              f"over all {n_splits} splits: p = {fmt(perm.pvalue)}.", ""]
+    return "\n".join(lines) + "\n"
+
+
+NINE = (1, 2, 3, 8, 9, 10, 11, 12, 13)
+FRESH = (8, 9, 10, 11, 12, 13)
+
+
+def hc_greedy_nine():
+    return (seed_rows("research/hc_budget", "runs_1M", "greedy__s{s}", (1, 2, 3))
+            + seed_rows("default_seeds", "runs", "customization__HalfCheetah-v4__Greedy_PPO__s{s}", FRESH))
+
+
+def hc_centred_nine():
+    return (seed_rows("research/hc_budget", "runs_rule7", "omega0.001__s{s}", (1, 2, 3))
+            + seed_rows("default_seeds", "runs", "customization__HalfCheetah-v4__Residual_PPO__s{s}", FRESH))
+
+
+def nine_seeds_default():
+    """default_seeds/nine_seeds.md: HalfCheetah's Greedy PPO and Hopper's KL PPO against the default on seeds 1-3 and
+    8-13 (HalfCheetah's default then: the centred prior term at omega' 0.001)."""
+    hopper = {label: seed_rows("customization", "", f"customization__Hopper-v4__{label.replace(' ', '_')}__s{{s}}",
+                               (1, 2, 3))
+              + seed_rows("default_seeds", "runs", f"customization__Hopper-v4__{label.replace(' ', '_')}__s{{s}}", FRESH)
+              for label in ("KL PPO", "Residual PPO")}
+    return (compare_seeds("HalfCheetah-v4", "Greedy PPO", hc_greedy_nine(), hc_centred_nine())
+            + compare_seeds("Hopper-v4", "KL PPO", hopper["KL PPO"], hopper["Residual PPO"]))
+
+
+def nine_seeds_learner():
+    """research/prior_term_form/nine_seeds.md: HalfCheetah's learner form on the same nine seeds against Greedy PPO
+    and against the centred form."""
+    learner = (seed_rows("research/alive_payment", "runs", "HalfCheetah-v4__learner__s{s}", (1, 2, 3, 8, 9))
+               + seed_rows("research/prior_term_form", "runs", "HalfCheetah-v4__learner__s{s}", (10, 11, 12, 13)))
+    label = "Residual PPO, learner form (rule 8)"
+    return (compare_seeds("HalfCheetah-v4", "Greedy PPO", hc_greedy_nine(), learner, label=label)
+            + compare_seeds("HalfCheetah-v4", "Residual PPO, centred form (rule 7's default)", hc_centred_nine(), learner,
+                            label=label))
+
+
+# ---------------------------------------------------------------------------------------------------------- writing
+def quick_preset():
+    """The `quick` grid as it ran (HalfCheetah and Walker2d, 200k-step fine-tuning, seeds 1-2): its jobs are the
+    store's own, since the preset is no longer defined."""
+    import presets
+
+    runs = runs_of("research/quick")
+    jobs = []
+    for _, r in runs[runs["job"] != ""].iterrows():
+        group, label, env, seed = store.job_name_parts(r["job"])
+        if group:
+            jobs.append(presets.Job(group, label, env, seed, r["script"]))
+    return presets.Preset("quick", "the customization grid from the shipped priors at 200k-step fine-tuning (500k-step "
+                          "full policies), seeds 1-2, HalfCheetah-v4 and Walker2d-v4: its runs as they were made", jobs)
+
+
+def write_preset_report(folder, preset_name, dest):
+    """A preset folder's README.md and figures, from its store, into `dest`; the names of the files written."""
+    import preset_report
+    import presets
+
+    preset = presets.PRESETS[preset_name]() if preset_name else quick_preset()
+    with contextlib.redirect_stdout(io.StringIO()):
+        preset_report.write_reports(os.path.join(RESULTS, folder), preset, dest)
+    return sorted(os.listdir(dest))
+
+
+def outputs(dest, names=None):
+    """Writes every regenerated file under `dest` (a tree shaped like benchmark/results); returns their relative
+    paths, plus {name: table text} of the named tables. `names`: only these named tables (no figures, no preset or
+    tool reports)."""
+    written, tables = [], {}
+    for name, (func, rel) in TABLES.items():
+        if names is not None and name not in names:
+            continue
+        if name == "budget" and not os.path.exists(os.path.join(RESULTS, "budget", "runs.csv")):
+            continue
+        tables[name] = func()
+        path = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(tables[name] + "\n")
+        written.append(rel)
+    if names is not None:
+        return written, tables
+    for rel, func in FIGURES.items():
+        if rel.startswith("budget/") and "budget" not in tables:
+            continue
+        path = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        func(path)
+        written.append(rel)
+    for rel, func in TOOL_TABLES.items():
+        path = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(func())
+        written.append(rel)
+    for folder, preset in PRESET_REPORTS:
+        out = os.path.join(dest, folder)
+        os.makedirs(out, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_preset_report(folder, preset, tmp)
+            for name in sorted(os.listdir(tmp)):
+                shutil.move(os.path.join(tmp, name), os.path.join(out, name))
+                written.append(os.path.join(folder, name))
+    return written, tables
+
+
+def pages():
+    """README.md and every Markdown page under docs/."""
+    found = [os.path.join(ROOT, "README.md")]
+    found += sorted(glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True))
+    return [p for p in found if os.path.exists(p)]
+
+
+def with_tables(text, tables):
+    """`text` with each named table placed between its markers; markers of unknown or absent tables are left alone."""
+    import re
+
+    def put(m):
+        name = m.group(1)
+        if name not in tables:
+            return m.group(0)
+        return f"<!-- table:{name} -->\n{tables[name]}\n<!-- /table:{name} -->"
+
+    return re.sub(r"<!-- table:([\w-]+) -->.*?<!-- /table:\1 -->", put, text, flags=re.S)
+
+
+def same_figure(a, b):
+    """Equal bytes, or the same size and a mean absolute pixel difference below FIGURE_TOLERANCE."""
+    with open(a, "rb") as f, open(b, "rb") as g:
+        if f.read() == g.read():
+            return True
+    import matplotlib.image as mpimg
+
+    x, y = mpimg.imread(a), mpimg.imread(b)
+    return x.shape == y.shape and float(np.abs(x.astype(float) - y.astype(float)).mean()) < FIGURE_TOLERANCE
+
+
+def run_all(check, page_paths=None, names=None):
+    """Regenerates everything (check=False: in place) or compares (check=True); returns the paths that differ.
+    `page_paths`: the pages whose marked tables to rewrite (default README.md and docs/); `names`: see outputs()."""
+    differ, results = [], RESULTS
+    with tempfile.TemporaryDirectory() as tmp:
+        rels, tables = outputs(tmp, names)
+        for rel in rels:
+            new, old = os.path.join(tmp, rel), os.path.join(results, rel)
+            if check:
+                if not os.path.exists(old):
+                    differ.append(_shown(old) + " (missing)")
+                elif rel.endswith(".png"):
+                    if not same_figure(new, old):
+                        differ.append(_shown(old))
+                else:
+                    with open(new) as f, open(old) as g:
+                        if f.read() != g.read():
+                            differ.append(_shown(old))
+            else:
+                os.makedirs(os.path.dirname(old), exist_ok=True)
+                shutil.copyfile(new, old)
+    for page in pages() if page_paths is None else page_paths:
+        with open(page) as f:
+            text = f.read()
+        new = with_tables(text, tables)
+        if new != text:
+            if check:
+                differ.append(_shown(page))
+            else:
+                tmp_page = f"{page}.tmp.{os.getpid()}"
+                with open(tmp_page, "w") as f:
+                    f.write(new)
+                os.replace(tmp_page, page)
+    return differ
+
+
+def _shown(path):
+    """A path as the user typed it from the repository root where it lies there, else absolute."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--all", action="store_true", help="regenerate every results table and figure, and the pages' tables")
+    p.add_argument("--check", action="store_true", help="with --all: write nothing, exit 1 if anything differs")
+    p.add_argument("--table", choices=sorted(TABLES), help="print one named table")
+    args = p.parse_args(argv)
+    if args.check and not args.all:
+        sys.exit("error: --check compares what --all would write: use --all --check")
+    if not args.all and not args.table:
+        sys.exit("error: nothing to do: give --all, --all --check or --table NAME")
+    try:
+        if args.table:
+            print(TABLES[args.table][0]())
+            return
+        differ = run_all(args.check)
+    except store.StoreError as e:
+        sys.exit(f"error: {e}")
+    if args.check:
+        if differ:
+            print("these files differ from what the results store gives (run `python benchmark/report.py --all`):",
+                  file=sys.stderr)
+            for path in differ:
+                print(f"  {path}", file=sys.stderr)
+            sys.exit(1)
+        print("every results table and figure matches the store")
+
+
+if __name__ == "__main__":
+    main()
