@@ -146,6 +146,61 @@ def table_customization():
         f"`benchmark/results/customization/`, except {sources}.")
 
 
+def table_customization_summary():
+    """The README's short form of the customization table: total return per env and method, falls in brackets."""
+    methods = CUSTOMIZATION_METHODS
+    head = [("Prior" if m == "Prior policy" else "paper's form" if m == "Residual PPO (literal prior term)" else m)
+            for m in methods]
+    lines = ["| env | " + " | ".join(f"**{h}**" if h == "Residual PPO" else h for h in head) + " |",
+             "| --- |" + " ---: |" * len(methods)]
+    for env in ENVS:
+        cells = []
+        for method in methods:
+            name, rows = customization_rows(env, method)
+            key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
+            rows = rows[rows[f"{key}.total_return_mean"].notna()]
+            if method == "Prior policy":
+                rows = rows.iloc[:1]
+            cell = mean_std(rows[f"{key}.total_return_mean"], 0 if method != "Prior policy" else None)
+            if method == "Prior policy":
+                cell = f"{rows[f'{key}.total_return_mean'].iloc[0]:.0f}"
+            if env in CAN_FALL and len(rows):
+                n_falls, n = falls(name, rows["run_id"], key)
+                cell += f" ({n_falls})" if n_falls else ""
+            cells.append(cell)
+        lines.append(f"| {env} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + (
+        "\n\nTotal return (basic + add-on), mean ± std over seeds 1-3, each run's policy re-evaluated over 100 "
+        "deterministic episodes; in brackets the episodes, of 300 (100 for the Prior), that ended in a fall. The "
+        "paper's form is Residual PPO with both log-likelihood terms literal; on HalfCheetah the prior's `omega'` "
+        "equals its `alpha`, so that form is KL PPO exactly. The basic and add-on returns, the metric and the run "
+        "folders: [docs/residual_ppo.md](docs/residual_ppo.md#experiment-results).")
+
+
+def table_quick_start_printout():
+    """What the Walker2d quick start printed at its end, rebuilt from its stored summary."""
+    sys.path.insert(0, ROOT)
+    import addon_tasks
+
+    r = runs_of("quick_start")
+    r = r[r["run_id"] == "quick_start"].iloc[0]
+    summary = {"task": "walk upright", "metric_name": "mean |torso pitch|"}
+    for part in ("eval", "eval_initial", "eval_stochastic", "eval_initial_stochastic"):
+        summary[part] = {c.split(".", 1)[1]: r[c] for c in r.index if c.startswith(part + ".")}
+    summary["eval"]["episodes"] = int(summary["eval"]["episodes"])
+    return "```\n" + addon_tasks.before_after_table(summary) + "\n```"
+
+
+def table_throughput_summary():
+    """The README's short form of the throughput table: today's scripts against CleanRL's better thread setting."""
+    full = table_throughput().split("\n\n")[0].split("\n")
+    keep = [line for line in full[2:] if "@" not in line and not line.startswith("| Walker2d-v4 | CleanRL ppo_continuous_action.py |")
+            and not line.startswith("| HalfCheetah-v4 | CleanRL ppo_continuous_action.py |")]
+    return "\n".join(full[:2] + keep) + (
+        "\n\nMedians of 2 alternating repeats of 40,960 steps on one idle 2-core machine, CleanRL with "
+        "`OMP_NUM_THREADS=1` (its faster setting); the full sitting: [docs/benchmark.md](docs/benchmark.md).")
+
+
 def aggregate_scores():
     """{method: (seeds x envs) normalised total returns} and the normalisation: per env, Prior = 0 and the best
     method's mean (of the customization table's methods) = 1."""
@@ -354,14 +409,14 @@ def table_throughput():
 
 def table_quick_start():
     runs = runs_of("quick_start").copy()
-    lines = ["| env | commit | total return | add-on metric | episode length | minutes | steps/s | run |",
-             "| --- | --- | --- | --- | --- | ---: | ---: | --- |"]
+    lines = ["| env | commit | total return | add-on metric | episode length | minutes | steps/s |",
+             "| --- | --- | --- | --- | --- | ---: | ---: |"]
     runs["order"] = runs["env_id"].map({e: i for i, e in enumerate(("Walker2d-v4",) + ENVS)})
     for _, r in runs.sort_values(["order", "commit"]).iterrows():
         def arrow(k, d, r=r):
             return f"{r[f'eval_initial.{k}_mean']:.{d}f} -> {r[f'eval.{k}_mean']:.{d}f}"
         lines.append(f"| {r['env_id']} | `{r['commit'][:7]}` | {arrow('total_return', 1)} | {arrow('addon_metric', 3)} | "
-                     f"{arrow('length', 0)} | {r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} | `{r['run_id'].split('/')[0]}` |")
+                     f"{arrow('length', 0)} | {r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} |")
     return "\n".join(lines) + (
         "\n\n`python residual_ppo_continuous.py --env-id ENV` as a user runs it (1M steps, seed 1): the prior "
         "(before) -> the customized policy (after), deterministic evaluation over the run's 10 episodes. Machines "
@@ -495,6 +550,9 @@ def _pyplot():
 # name -> (function, Markdown file under benchmark/results)
 TABLES = {
     "customization": (table_customization, "customization/table.md"),
+    "customization_summary": (table_customization_summary, "customization/summary.md"),
+    "quick_start_printout": (table_quick_start_printout, "quick_start/printout.md"),
+    "throughput_summary": (table_throughput_summary, "throughput/summary.md"),
     "aggregate": (table_aggregate, "customization/aggregate.md"),
     "omega_sweep": (table_omega_sweep, "customization/omega_sweep.md"),
     "soft_ablation": (table_soft_ablation, "ablation/table.md"),
