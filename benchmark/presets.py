@@ -259,6 +259,37 @@ def addon_examples():
                   "about 1.5 hours on 2 cores; run a task at a time with `--only energy` or `--only target`", jobs)
 
 
+ZOO_FLAGS = {
+    # RL Baselines3 Zoo's tuned PPO values (hyperparams/ppo.yml, entries HalfCheetah-v4 and Hopper-v4), as our flags:
+    # minibatches = n_steps / batch_size; the Zoo keeps the learning rate constant and does not clip the value loss;
+    # our observation and reward normalisation stand in for its VecNormalize
+    "HalfCheetah-v4": ["--num-steps", "512", "--num-minibatches", "8", "--update-epochs", "20", "--gamma", "0.98",
+                       "--gae-lambda", "0.92", "--clip-coef", "0.1", "--learning-rate", "2.0633e-05", "--no-anneal-lr",
+                       "--vf-coef", "0.58096", "--max-grad-norm", "0.8", "--no-clip-vloss", "--hidden-sizes", "256",
+                       "256", "--activation", "relu", "--no-ortho-init", "--log-std-init", "-2"],
+    "Hopper-v4": ["--num-steps", "512", "--num-minibatches", "16", "--update-epochs", "5", "--gamma", "0.999",
+                  "--gae-lambda", "0.99", "--clip-coef", "0.2", "--learning-rate", "9.80828e-05", "--no-anneal-lr",
+                  "--vf-coef", "0.835671", "--max-grad-norm", "0.7", "--no-clip-vloss", "--hidden-sizes", "256", "256",
+                  "--activation", "relu", "--no-ortho-init", "--log-std-init", "-2"],
+}
+ZOO_ENT_COEF = {"HalfCheetah-v4": "0.000401762", "Hopper-v4": "0.00229519"}
+
+
+def zoo():
+    """PPO (with the Zoo's entropy bonus) and Soft PPO (alpha 0.001, the ablation's value, no bonus) at RL Baselines3
+    Zoo's tuned hyper-parameters, HalfCheetah-v4 then Hopper-v4, seeds 1-5, 1M steps."""
+    jobs = []
+    for env in ("HalfCheetah-v4", "Hopper-v4"):
+        for seed in (1, 2, 3, 4, 5):
+            jobs.append(Job("zoo", "PPO", env, seed, "soft_ppo_continuous.py",
+                            ["--total-timesteps", "1000000", "--alpha", "0", "--ent-coef", ZOO_ENT_COEF[env], *ZOO_FLAGS[env]]))
+            jobs.append(Job("zoo", "Soft PPO", env, seed, "soft_ppo_continuous.py",
+                            ["--total-timesteps", "1000000", "--alpha", "0.001", *ZOO_FLAGS[env]]))
+    return Preset("zoo", "PPO and Soft PPO at RL Baselines3 Zoo's tuned hyper-parameters (256-256 ReLU, log-std -2, "
+                  "512-step rollouts, ...), HalfCheetah-v4 and Hopper-v4, seeds 1-5, 1M steps: 20 runs; run an env at "
+                  "a time with `--only HalfCheetah`", jobs)
+
+
 def paper():
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     return Preset("paper", "the paper's scale: 1M-step runs (2M-step priors), 5 seeds, the four envs",
@@ -270,4 +301,4 @@ def paper():
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
            "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
            "calibration_confirm": calibration_confirm, "customization": customization,
-           "default_seeds": default_seeds, "budget": budget, "addon_examples": addon_examples, "paper": paper}
+           "default_seeds": default_seeds, "budget": budget, "addon_examples": addon_examples, "zoo": zoo, "paper": paper}
