@@ -400,12 +400,13 @@ def table_throughput():
         lines.append(f"| {r['env']} | {r['what']} | {r['median steps/s']} | {r['vs CleanRL']} | {r['median wall s']} | "
                      f"{r['vs CleanRL.1']} |")
     with open(os.path.join(ROOT, THROUGHPUT_SITTING)) as f:
-        head = [line[2:].strip() for line in f if line.startswith("- command:") or line.startswith("- commit:")]
+        commit = next(line.split("`")[1] for line in f if line.startswith("- commit:"))
     return "\n".join(lines) + (
         "\n\nMedians of 2 alternating repeats, 40,960 training steps, one env, default hyper-parameters, each script "
         "run as a user runs it (ours include their final evaluation); 'vs CleanRL' against the better of CleanRL's "
         "two thread settings in the same sitting. `@ 0a300d6` is the code before the flat-buffer Adam, timed beside "
-        f"it. {'; '.join(head)}. Data: `benchmark/results/throughput/`.")
+        f"it, at commit `{commit[:7]}` (`python benchmark/throughput.py`; the command as it ran is in "
+        "`benchmark/results/throughput/`).")
 
 
 def table_quick_start():
