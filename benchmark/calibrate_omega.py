@@ -1,25 +1,26 @@
-"""omega' for each prior by validation (README, "Choosing omega'", rules 2 to 7), from a calibration preset's runs.
+"""omega' for each prior by validation (docs/residual_ppo.md, "Choosing omega'"), from a calibration preset's runs.
 
-    python benchmark/run.py --preset calibration_1m --workers 16   # rule 3: 32 runs of 1M steps, resumable
+    python benchmark/run.py --preset calibration_1m --workers 16   # 32 runs of 1M steps, resumable
     python benchmark/calibrate_omega.py --preset calibration_1m     # the table and the choice per env
     python benchmark/calibrate_omega.py --preset calibration_1m --write  # ...stored in priors/{env}.pt
 
-Rule 2 (`--preset calibration`, the default here) validates at 500k steps, rule 3 at the default budget, 1M.
-Rule 4 (`--preset calibration_1m --extend-edges`) is rule 3 with its grid extended along the half-decade ladder
-while the choice has a neighbour that has not run: it names that run (preset `calibration_edge`, in its own
-folder) and reads those runs together with rule 3's. Rule 5 (`--preset calibration_1m --confirm`) is rule 4 with
-the length criterion confirmed on validation seeds 6-7 (preset `calibration_confirm`): the best-ranked value that
-keeps the length there too is chosen; the new seeds can strike a value, never promote one. Rule 6 (`--confirm
---episodes 100`) is rule 5 with every run judged on benchmark/reevaluate.py's 100-episode re-evaluation of its
-saved checkpoint (the prior re-evaluated on the same episodes) instead of the run's own 10 episodes. Rule 7
-(`--confirm --episodes 100 --at-least-alpha-hat`) is rule 6 with the ladder restricted to omega' >= alpha_hat (the
-runs' learner temperature): the prior's power omega'/alpha_hat in the soft-optimal policy is then at least 1, so the
-objective never asks for a policy wider than the prior; values below it are shown, never chosen nor asked for.
+`--preset calibration` (the default here) validates at 500k steps, `--preset calibration_1m` at the default budget,
+1M. Four options refine the 1M-step choice, each building on the one before:
+- `--extend-edges` extends the grid along the half-decade ladder while the choice has a neighbour that has not
+  run: it names that run (preset `calibration_edge`, in its own folder) and reads those runs with the grid's.
+- `--confirm` also confirms the length criterion on validation seeds 6-7 (preset `calibration_confirm`): the
+  best-ranked value that keeps the length there too is chosen; the new seeds can strike a value, never promote one.
+- `--episodes 100` judges every run on benchmark/reevaluate.py's 100-episode re-evaluation of its saved
+  checkpoint (the prior re-evaluated on the same episodes) instead of the run's own 10 episodes.
+- `--at-least-alpha-hat` restricts the ladder to omega' >= alpha_hat (the runs' learner temperature): the prior's
+  power omega'/alpha_hat in the soft-optimal policy is then at least 1, so the objective never asks for a policy
+  wider than the prior; values below it are shown, never chosen nor asked for.
+The shipped priors' values come from all four: `--preset calibration_1m --confirm --episodes 100 --at-least-alpha-hat`.
 
-The rule, written before its runs: among the grid's omega' whose every validation run kept its deterministic
-evaluation episodes at >= 95% of the prior's length (the prior evaluated in the same run before its first
-update), take the one with the highest mean total return (basic + add-on, deterministic evaluation); if none
-qualifies, the largest omega' of the grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
+The criterion: among the grid's omega' whose every validation run kept its deterministic evaluation episodes at
+>= 95% of the prior's length (the prior evaluated in the same run before its first update), take the one with the
+highest mean total return (basic + add-on, deterministic evaluation); if none qualifies, the largest omega' of the
+grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
 """
 import argparse
 import os
@@ -53,8 +54,8 @@ def choose(runs):
 
 
 def unmeasured_neighbour(choice, runs, seeds, floor=0.0):
-    """Rule 4: the ladder neighbour of `choice` that has not run on every validation seed (lower first), or None.
-    Rule 7 passes alpha_hat as `floor`: a neighbour below it is not a candidate, so it is never asked for."""
+    """The edge extension: the ladder neighbour of `choice` that has not run on every validation seed (lower first), or None.
+    --at-least-alpha-hat passes alpha_hat as `floor`: a neighbour below it is not a candidate, so it is never asked for."""
     i = OMEGA_LADDER.index(choice)
     for j in (i - 1, i + 1):
         if 0 <= j < len(OMEGA_LADDER) and OMEGA_LADDER[j] >= floor and len(runs.get(OMEGA_LADDER[j], [])) < seeds:
@@ -73,22 +74,22 @@ def length_ratios(rs):
 
 
 def confirm(runs, confirmations, seeds):
-    """Rule 5: rank the omega' that kept the length on seeds 4-5 by mean total (as `choose`), strike those that fall
+    """The confirmation: rank the omega' that kept the length on seeds 4-5 by mean total (as `choose`), strike those that fall
     short on seeds 6-7, and take the first left -> (omega', why, the omega' to run on seeds 6-7 next or None)."""
     for rank, w in enumerate(ranking(runs), 1):
         rs = confirmations.get(w, [])
         if not kept_length(rs):
             continue  # struck, even if only one of its seeds has run
         if len(rs) < seeds:
-            return w, f"provisional (rule 5: confirm it on seeds 6-7 next; rank {rank})", w
+            return w, f"provisional (confirm it on seeds 6-7 next; rank {rank})", w
         return w, f"rank {rank} by mean total on seeds 4-5 and kept the episode length on seeds 6-7 too", None
     return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
 
 
 def collect(*sources, episodes=None, alpha_hats=None):
     """{env: {omega': [(prior length, length, total)]}} from the finished runs of each (folder, preset name): their own
-    evaluations, or with `episodes` (rule 6) the re-evaluation benchmark/reevaluate.py wrote (a run without one is
-    left out, as unfinished). `alpha_hats`, if given, gathers {env: {each run's alpha_hat}} for rule 7."""
+    evaluations, or with `episodes` the re-evaluation benchmark/reevaluate.py wrote (a run without one is
+    left out, as unfinished). `alpha_hats`, if given, gathers {env: {each run's alpha_hat}} for --at-least-alpha-hat."""
     found = defaultdict(lambda: defaultdict(list))
     read = preset_report.task_eval if episodes is None else preset_report.reeval(episodes)
     for folder, name in sources:
@@ -106,29 +107,29 @@ def collect(*sources, episodes=None, alpha_hats=None):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=["calibration", "calibration_1m"], default="calibration",
-                   help="calibration: rule 2 (500k-step validation); calibration_1m: rule 3 (1M steps)")
+                   help="calibration: validation at 500k steps; calibration_1m: at the default budget, 1M steps")
     p.add_argument("--out", help="the preset's results store or raw folder (default: benchmark/results/<preset>, or "
                    "benchmark/results/research/<preset> where that one holds it)")
     p.add_argument("--extend-edges", action="store_true",
-                   help="rule 4: extend the grid along the ladder while the choice sits on the edge of what ran")
-    p.add_argument("--edge-out", help="rule 4's results folder (default: as --out, for calibration_edge)")
+                   help="extend the 1M-step grid along the ladder while the choice sits on the edge of what ran")
+    p.add_argument("--edge-out", help="the edge runs' results folder (default: as --out, for calibration_edge)")
     p.add_argument("--confirm", action="store_true",
-                   help="rule 5: rule 4 with the length criterion confirmed on validation seeds 6-7")
-    p.add_argument("--confirm-out", help="rule 5's results folder (default: as --out, for calibration_confirm)")
-    p.add_argument("--episodes", type=int, help="rule 6: judge every run on benchmark/reevaluate.py's re-evaluation over "
+                   help="--extend-edges with the length criterion confirmed on validation seeds 6-7")
+    p.add_argument("--confirm-out", help="the confirmation runs' results folder (default: as --out, for calibration_confirm)")
+    p.add_argument("--episodes", type=int, help="judge every run on benchmark/reevaluate.py's re-evaluation over "
                    "this many episodes instead of its own 10 (with --confirm)")
-    p.add_argument("--at-least-alpha-hat", action="store_true", help="rule 7: rule 6 choosing only among omega' >= the "
+    p.add_argument("--at-least-alpha-hat", action="store_true", help="with --episodes: choose only among omega' >= the "
                    "runs' alpha_hat (the learner no wider than its prior in the soft-optimal view; with --episodes)")
     p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
     args = p.parse_args(argv)
     if args.episodes is not None and not args.confirm:
-        sys.exit("error: --episodes is rule 6, which is rule 5 judged on more episodes: use it with --confirm")
+        sys.exit("error: --episodes judges the confirmed choice on more episodes: use it with --confirm")
     if args.at_least_alpha_hat and args.episodes is None:
-        sys.exit("error: --at-least-alpha-hat is rule 7, which restricts rule 6: use it with --confirm --episodes N")
-    args.extend_edges |= args.confirm  # rule 5 is rule 4 plus the confirmation
+        sys.exit("error: --at-least-alpha-hat restricts the --episodes choice: use it with --confirm --episodes N")
+    args.extend_edges |= args.confirm  # the confirmation extends the edges first
     if args.extend_edges and args.preset != "calibration_1m":
-        sys.exit(f"error: {'--confirm is rule 5' if args.confirm else '--extend-edges is rule 4'}, which extends rule "
-                 "3's grid: use it with --preset calibration_1m")
+        sys.exit(f"error: {'--confirm' if args.confirm else '--extend-edges'} refines the 1M-step grid: use it with "
+                 "--preset calibration_1m")
     out = args.out or store.results_dir(args.preset)
     edge_out = args.edge_out or store.results_dir("calibration_edge")
     confirm_out = args.confirm_out or store.results_dir("calibration_confirm")
@@ -149,13 +150,13 @@ def main(argv=None):
     choices, incomplete, next_runs, grid_missing = {}, [], [], False
     for env, runs in sorted(found.items()):
         floor = 0.0
-        if args.at_least_alpha_hat:  # rule 7: the values below alpha_hat stay in the table but are not candidates
+        if args.at_least_alpha_hat:  # the values below alpha_hat stay in the table but are not candidates
             if len(alpha_hats[env]) != 1:
-                sys.exit(f"error: rule 7 needs one alpha_hat across {env}'s runs, found {sorted(alpha_hats[env])}")
+                sys.exit(f"error: --at-least-alpha-hat needs one alpha_hat across {env}'s runs, found {sorted(alpha_hats[env])}")
             floor = alpha_hats[env].pop()
         candidates = {w: rs for w, rs in runs.items() if w >= floor}
         if not candidates:
-            sys.exit(f"error: rule 7: no {env} run has omega' >= alpha_hat = {floor:g}")
+            sys.exit(f"error: --at-least-alpha-hat: no {env} run has omega' >= alpha_hat = {floor:g}")
         if args.confirm:
             w, why, to_confirm = confirm(candidates, confirmed.get(env, {}), seeds)
             choices[env] = (w, why)
@@ -171,21 +172,20 @@ def main(argv=None):
             incomplete.append(env)
             next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__"
                              + ("" if args.edge_out is None else f" --out {edge_out}"))
-            choices[env] = (choices[env][0], f"provisional (rule 4: run omega' {neighbour:g} next): " + choices[env][1])
+            choices[env] = (choices[env][0], f"provisional (run omega' {neighbour:g} next): " + choices[env][1])
         elif to_confirm is not None:
             incomplete.append(env)
             next_runs.append(f"python benchmark/run.py --preset calibration_confirm --only {env}__omega{to_confirm:g}__"
                              + ("" if args.confirm_out is None else f" --out {confirm_out}"))
         for w, rs in sorted(runs.items()):
             mark = (f"**yes**: {choices[env][1]}" if w == choices[env][0]
-                    else f"below alpha_hat = {floor:g} (rule 7)" if w < floor else "")
+                    else f"below alpha_hat = {floor:g}, not a candidate" if w < floor else "")
             more = confirmed.get(env, {}).get(w, [])
             seeds67 = (f" {length_ratios(more)}" + (f"; {np.mean([t for _, _, t in more]):.1f}" if more else "")
                        + " |") * args.confirm
             print(f"| {env} | {w:g} | {len(rs)} | {length_ratios(rs)} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
     for line in next_runs:
-        rule = ("rule 6" if args.episodes else "rule 5") if "calibration_confirm" in line else "rule 4"
-        print(f"next ({rule}): {line}")
+        print(f"next ({'confirmation' if 'calibration_confirm' in line else 'edge'}): {line}")
     if args.write and incomplete:
         grid = f"`python benchmark/run.py --preset {args.preset}`" + (
             f" and `python benchmark/reevaluate.py --preset {args.preset} --episodes {args.episodes}`" if args.episodes else "")

@@ -1,11 +1,11 @@
-"""Rule 8 (README, "The form of the prior term"): each prior's form of the prior term, `--prior-term centred` or
+"""Each prior's form of the prior term, `--prior-term centred` or
 `learner`, chosen by validation at the omega' its checkpoint carries, from benchmark/results/research/prior_term_form's
 runs.
 
     python benchmark/choose_prior_term.py           # the table, each prior's choice, and the runs it still needs
     python benchmark/choose_prior_term.py --write   # store each finished choice in priors/{env}.pt
 
-The rule, written before its runs (benchmark/results/research/prior_term_form/README.md): both forms run on validation seeds 4
+The criterion (docs/residual_ppo.md, "Choosing omega' and the prior term for your prior"): both forms run on validation seeds 4
 and 5 at the default budget; each run is judged on benchmark/reevaluate.py's 100 deterministic evaluation episodes
 (computed here where missing), the prior on the same episodes. A form passes if both its runs keep >= 95% of the
 prior's mean episode length. `learner` is chosen if it passes and its mean total return over seeds 4-5 is higher than
@@ -25,11 +25,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files
 import reevaluate  # noqa: E402
 import store  # noqa: E402
-from calibrate_omega import MIN_LENGTH_RATIO  # noqa: E402  (rule 2's length criterion, 95%)
+from calibrate_omega import MIN_LENGTH_RATIO  # noqa: E402  (the calibration's length criterion, 95%)
 from run import find_summary  # noqa: E402  (the summary.json a job's folder holds, None before it finishes)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENVS = ("HalfCheetah-v4", "Ant-v4", "Walker2d-v4", "Hopper-v4")  # the order rule 8 runs them in
+ENVS = ("HalfCheetah-v4", "Ant-v4", "Walker2d-v4", "Hopper-v4")  # the order their validation runs ran in
 FORMS = ("centred", "learner")
 VALIDATION, CONFIRMATION = (4, 5), (6, 7)
 EPISODES = 100
@@ -160,7 +160,7 @@ def main(argv=None):
                 continue
             path = os.path.join(args.priors, f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
-            ckpt.update(prior_term=form, prior_term_rule=f"benchmark/choose_prior_term.py (rule 8): {why}")
+            ckpt.update(prior_term=form, prior_term_rule=f"benchmark/choose_prior_term.py: {why}")
             residual.save_checkpoint(path, ckpt)
             print(f"{path}: prior_term = {form}")
 

@@ -18,7 +18,7 @@ from presets import PRESETS  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASK_KEYS = ("basic_return", "addon_return", "total_return", "addon_metric", "length")
-REEVAL_EPISODES = 100  # benchmark/reevaluate.py's default (rule 6, README "Choosing omega'")
+REEVAL_EPISODES = 100  # benchmark/reevaluate.py's default (calibrate_omega.py --episodes)
 CUSTOMIZATION_ROWS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
                       "Residual PPO (literal entropy term)", "Full policy")
 

@@ -136,19 +136,20 @@ CALIBRATION_GRID = (0.001, 0.003, 0.01, 0.03)
 
 
 def calibration():
-    """Rule 2 for omega' (README, "Choosing omega'"): Residual PPO from each shipped prior at every omega' of the grid,
-    on validation seeds 4 and 5 that no reported run uses, 500k steps; benchmark/calibrate_omega.py reads the results."""
+    """omega' by validation (docs/residual_ppo.md, "Choosing omega'"): Residual PPO from each shipped prior at every
+    omega' of the grid, on validation seeds 4 and 5 that no reported run uses, 500k steps; benchmark/calibrate_omega.py
+    reads the results."""
     envs = ["HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4"]
     jobs = [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                 ["--total-timesteps", "500000", "--omega-prime", str(w)])
             for seed in (4, 5) for env in envs for w in CALIBRATION_GRID]
-    return Preset("calibration", "omega' by validation (rule 2): Residual PPO from the shipped priors at omega' = "
+    return Preset("calibration", "omega' by validation: Residual PPO from the shipped priors at omega' = "
                   f"{' / '.join(map(str, CALIBRATION_GRID))}, validation seeds 4-5, 500k steps, the four envs: 32 runs "
                   "(two calls on a 16-core machine; 1.6 hours on 2 cores here), resumable", jobs)
 
 
 def _validation_1m(omegas, seeds=(4, 5)):
-    """Residual PPO at each omega' on validation seeds (4 and 5 for rules 3 and 4, 6 and 7 for rule 5's confirmation)
+    """Residual PPO at each omega' on validation seeds (4 and 5 for the grid and its edges, 6 and 7 for the confirmation)
     at the default budget, env by env, the envs that can fall first, so a grid cut short leaves whole envs."""
     return [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
                 ["--total-timesteps", "1000000", "--omega-prime", str(w)])
@@ -156,29 +157,29 @@ def _validation_1m(omegas, seeds=(4, 5)):
 
 
 def calibration_1m():
-    """Rule 3 for omega': rule 2 with its validation at the default budget (1M steps), since a tie that holds for 500k
+    """omega' by validation as `calibration`, at the default budget (1M steps), since a tie that holds for 500k
     steps can fail by 1M (benchmark/results/walker_budget)."""
-    return Preset("calibration_1m", "omega' by validation at the default budget (rule 3): as `calibration`, at 1M "
+    return Preset("calibration_1m", "omega' by validation at the default budget: as `calibration`, at 1M "
                   "steps: 32 runs, about 2 hours on 2 cores here, resumable", _validation_1m(CALIBRATION_GRID))
 
 
 OMEGA_LADDER = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-"""Rule 4's half-decade ladder: the calibration grid is extended along it where the choice sits on an edge."""
+"""The half-decade ladder of omega': the calibration grid is extended along it where the choice sits on an edge."""
 
 
 def calibration_edge():
-    """Rule 4's extension of rule 3's grid: every ladder point outside the grid, same seeds and budget, for every env.
-    Run only the points benchmark/calibrate_omega.py --extend-edges asks for (`--only`); it reads them from this
-    preset's folder together with rule 3's."""
-    return Preset("calibration_edge", "rule 4: the ladder points outside rule 3's grid, seeds 4-5, 1M steps, the "
+    """The extension of the 1M-step grid (calibrate_omega.py --extend-edges): every ladder point outside the grid,
+    same seeds and budget, for every env. Run only the points it asks for (`--only`); it reads them from this
+    preset's folder together with the grid's."""
+    return Preset("calibration_edge", "the ladder points outside the 1M-step grid, seeds 4-5, 1M steps, the "
                   "four envs; run only what calibrate_omega.py --extend-edges asks for",
                   _validation_1m([w for w in OMEGA_LADDER if w not in CALIBRATION_GRID]))
 
 
 def calibration_confirm():
-    """Rule 5's confirmation: every ladder point on two more validation seeds (6 and 7), 1M steps, for every env. Run
-    only the points benchmark/calibrate_omega.py --confirm asks for (`--only`)."""
-    return Preset("calibration_confirm", "rule 5: every ladder point on validation seeds 6-7, 1M steps, the four envs; "
+    """The confirmation (calibrate_omega.py --confirm): every ladder point on two more validation seeds (6 and 7),
+    1M steps, for every env. Run only the points it asks for (`--only`)."""
+    return Preset("calibration_confirm", "every ladder point on validation seeds 6-7, 1M steps, the four envs; "
                   "run only what calibrate_omega.py --confirm asks for", _validation_1m(OMEGA_LADDER, seeds=(6, 7)))
 
 

@@ -1,5 +1,5 @@
 """Re-evaluate a preset's finished Residual PPO runs (and Full policies) from their saved checkpoints over many
-episodes (rule 6, README "Choosing omega'"): a run's own final evaluation has 10 episodes, too few to see a policy
+episodes (calibrate_omega.py --episodes): a run's own final evaluation has 10 episodes, too few to see a policy
 that falls in a few percent of them.
 
     python benchmark/reevaluate.py --preset calibration_1m --workers 2     # 100 episodes per run, resumable

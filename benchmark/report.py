@@ -713,9 +713,9 @@ def nine_seeds_learner():
     and against the centred form."""
     learner = (seed_rows("research/alive_payment", "runs", "HalfCheetah-v4__learner__s{s}", (1, 2, 3, 8, 9))
                + seed_rows("research/prior_term_form", "runs", "HalfCheetah-v4__learner__s{s}", (10, 11, 12, 13)))
-    label = "Residual PPO, learner form (rule 8)"
+    label = "Residual PPO, learner form (the default)"
     return (compare_seeds("HalfCheetah-v4", "Greedy PPO", hc_greedy_nine(), learner, label=label)
-            + compare_seeds("HalfCheetah-v4", "Residual PPO, centred form (rule 7's default)", hc_centred_nine(), learner,
+            + compare_seeds("HalfCheetah-v4", "Residual PPO, centred form (the earlier default)", hc_centred_nine(), learner,
                             label=label))
 
 

@@ -212,13 +212,13 @@ def test_each_learners_entropy_term_has_its_own_omega_frontier_with_its_default_
     assert os.path.exists(os.path.join(tmp_path, "omega_frontier_Walker2d-v4_literal_entropy_term.png"))
 
 
-def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_incomplete_grid(tmp_path, capsys, tmp_priors):
+def test_the_1m_grid_is_the_500k_grid_at_the_default_budget_and_refuses_an_incomplete_grid(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
-    rule2, rule3 = presets.PRESETS["calibration"]().jobs, presets.PRESETS["calibration_1m"]().jobs
-    assert sorted(j.id for j in rule2) == sorted(j.id for j in rule3)  # same grid, seeds and envs
-    assert {j.args[j.args.index("--total-timesteps") + 1] for j in rule3} == {"1000000"}  # the scripts' default budget
-    walker = [j for j in rule3 if j.env_id == "Walker2d-v4" and j.label == "omega'=0.01"]
+    grid500k, grid1m = presets.PRESETS["calibration"]().jobs, presets.PRESETS["calibration_1m"]().jobs
+    assert sorted(j.id for j in grid500k) == sorted(j.id for j in grid1m)  # same grid, seeds and envs
+    assert {j.args[j.args.index("--total-timesteps") + 1] for j in grid1m} == {"1000000"}  # the scripts' default budget
+    walker = [j for j in grid1m if j.env_id == "Walker2d-v4" and j.label == "omega'=0.01"]
     for job, length in zip(walker, (1000.0, 1000.0), strict=True):
         fake_run(tmp_path, job, {"eval": task_eval(3000.0, -500.0, 0.1, length),
                                  "eval_initial": task_eval(5000.0, -2500.0, 0.25), "args": {"omega_prime": 0.01}})
@@ -228,7 +228,7 @@ def test_rule_3_is_rule_2_at_the_default_budget_and_refuses_to_write_from_an_inc
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--write"])
 
 
-def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, capsys, tmp_priors):
+def test_extend_edges_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
     two = lambda total: [(1000, 1000, total), (1000, 1000, total)]  # noqa: E731  (two kept validation seeds)
@@ -239,7 +239,7 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
     assert calibrate_omega.unmeasured_neighbour(0.001, {**grid, 0.0003: two(1.0)[:1]}, 2) == 0.0003  # one seed only
     assert calibrate_omega.unmeasured_neighbour(0.0001, {0.0001: two(1.0), 0.0003: two(1.0)}, 2) is None  # ladder end
 
-    # the full loop on fake runs: HalfCheetah's rule-3 grid picks 0.001, so rule 4 asks for 0.0003 and refuses to
+    # the full loop on fake runs: HalfCheetah's 1M-step grid picks 0.001, so --extend-edges asks for 0.0003 and refuses to
     # write; once 0.0003 has run (and lost), 0.001 has both neighbours and is final
     def fake(preset, omega, total):
         for job in presets.PRESETS[preset]().jobs:
@@ -249,27 +249,27 @@ def test_rule_4_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, cap
 
     for w, rs in grid.items():
         fake("calibration_1m", w, rs[0][2])
-    rule3 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m")]
-    rule4 = [*rule3, "--extend-edges", "--edge-out", str(tmp_path / "calibration_edge")]
-    calibrate_omega.main(rule3)  # rule 3 alone: final
+    grid1m = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m")]
+    edges = [*grid1m, "--extend-edges", "--edge-out", str(tmp_path / "calibration_edge")]
+    calibrate_omega.main(grid1m)  # the grid alone: final
     assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in capsys.readouterr().out
-    calibrate_omega.main(rule4)
+    calibrate_omega.main(edges)
     out = capsys.readouterr().out
-    assert "**yes**: provisional (rule 4: run omega' 0.0003 next)" in out
+    assert "**yes**: provisional (run omega' 0.0003 next)" in out
     assert f"--preset calibration_edge --only HalfCheetah-v4__omega0.0003__ --out {tmp_path / 'calibration_edge'}" in out
     with pytest.raises(SystemExit, match="incomplete for HalfCheetah-v4.*finish it: the 'next' lines"):
-        calibrate_omega.main([*rule4, "--write"])
+        calibrate_omega.main([*edges, "--write"])
     capsys.readouterr()
-    with pytest.raises(SystemExit, match="--extend-edges is rule 4.*--preset calibration_1m"):  # not on rule 2's 500k
+    with pytest.raises(SystemExit, match="--extend-edges refines.*--preset calibration_1m"):  # not on the 500k grid
         calibrate_omega.main(["--preset", "calibration", "--out", str(tmp_path / "calibration_1m"), "--extend-edges"])
     fake("calibration_edge", 0.0003, 2800.0)
-    calibrate_omega.main(rule4)
+    calibrate_omega.main(edges)
     out = capsys.readouterr().out
     assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 2800.0 |  |" in out
-    assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in out and "next (rule 4)" not in out
+    assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3000.0 | **yes**: highest" in out and "next (edge)" not in out
 
 
-def test_rule_5_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_falls(tmp_path, capsys, tmp_priors):
+def test_confirmation_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_falls(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
     two = lambda total, length=1000: [(1000, length, total), (1000, length, total)]  # noqa: E731
@@ -284,7 +284,7 @@ def test_rule_5_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_f
     everything_falls = {w: two(1.0, 500) for w in runs}
     assert calibrate_omega.confirm(runs, everything_falls, 2)[::2] == (0.03, None)  # none left: the largest
 
-    # through main: Ant's grid on fake runs; the choice's neighbour 0.0003 has run (rule 4 is done)
+    # through main: Ant's grid on fake runs; the choice's neighbour 0.0003 has run (the edge is done)
     def fake(preset, omega, total, length=1000.0, seeds=None):
         for job in presets.PRESETS[preset]().jobs:
             if job.env_id == "Ant-v4" and job.label == f"omega'={omega}" and (seeds is None or job.seed in seeds):
@@ -294,23 +294,23 @@ def test_rule_5_confirms_the_choice_on_two_more_seeds_and_strikes_a_value_that_f
 
     for w, rs in {**runs, 0.0003: two(5100.0)}.items():
         fake("calibration_edge" if w == 0.0003 else "calibration_1m", w, rs[0][2], rs[0][1])
-    rule5 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"), "--confirm",
+    confirmed = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"), "--confirm",
              "--edge-out", str(tmp_path / "calibration_edge"), "--confirm-out", str(tmp_path / "calibration_confirm")]
-    calibrate_omega.main(rule5)
+    calibrate_omega.main(confirmed)
     out = capsys.readouterr().out
-    assert "next (rule 5): python benchmark/run.py --preset calibration_confirm --only Ant-v4__omega0.001__" in out
+    assert "next (confirmation): python benchmark/run.py --preset calibration_confirm --only Ant-v4__omega0.001__" in out
     with pytest.raises(SystemExit, match="incomplete for Ant-v4.*finish it: the 'next' lines"):
-        calibrate_omega.main([*rule5, "--write"])
+        calibrate_omega.main([*confirmed, "--write"])
     fake("calibration_confirm", 0.001, 6000.0, 900.0, seeds=(6,))  # falls on seed 6: struck
-    calibrate_omega.main(rule5)
+    calibrate_omega.main(confirmed)
     out = capsys.readouterr().out
     assert "| Ant-v4 | 0.001 | 2 | 1.00, 1.00 | 5900.0 | 0.90; 6000.0 |  |" in out
     assert "--only Ant-v4__omega0.01__" in out
     fake("calibration_confirm", 0.01, 5000.0)
-    calibrate_omega.main(rule5)
+    calibrate_omega.main(confirmed)
     out = capsys.readouterr().out
     assert "| Ant-v4 | 0.01 | 2 | 1.00, 1.00 | 5400.0 | 1.00, 1.00; 5000.0 | **yes**: rank 2" in out and "next" not in out
-    with pytest.raises(SystemExit, match="--confirm is rule 5"):
+    with pytest.raises(SystemExit, match="--confirm refines"):
         calibrate_omega.main(["--preset", "calibration", "--confirm"])
 
 
@@ -341,7 +341,7 @@ def test_an_only_that_matches_no_job_is_one_line_of_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_rule_6_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_path, capsys):
+def test_episodes_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_path, capsys):
     import shutil
 
     import calibrate_omega
@@ -370,11 +370,11 @@ def test_rule_6_reevaluates_saved_checkpoints_and_judges_the_runs_on_them(tmp_pa
     assert "| 1 | 1.00 |" in line
     calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path)])
     assert "| 1 | 0.40 |" in capsys.readouterr().out  # without it, the run's own evaluation
-    with pytest.raises(SystemExit, match="--episodes is rule 6"):
+    with pytest.raises(SystemExit, match="--episodes judges the confirmed choice"):
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--episodes", "2"])
 
 
-def test_rule_7_chooses_only_among_omega_at_least_alpha_hat_and_never_asks_for_one_below(tmp_path, capsys):
+def test_at_least_alpha_hat_chooses_only_among_omega_at_least_alpha_hat_and_never_asks_for_one_below(tmp_path, capsys):
     import calibrate_omega
 
     two = lambda total: [(1000, 1000, total), (1000, 1000, total)]  # noqa: E731
@@ -383,7 +383,7 @@ def test_rule_7_chooses_only_among_omega_at_least_alpha_hat_and_never_asks_for_o
     assert calibrate_omega.unmeasured_neighbour(0.001, {0.001: two(1.0), 0.003: two(1.0)}, 2, floor=0.001) is None
 
     # HalfCheetah on fake runs judged on their 2-episode re-evaluations: 0.0003 has the best total but sits below
-    # alpha_hat = 0.001, so rule 6 takes it and rule 7 takes 0.001, confirmed on seeds 6-7
+    # alpha_hat = 0.001, so --episodes alone takes it and --at-least-alpha-hat takes 0.001, confirmed on seeds 6-7
     totals = {0.0001: 2100.0, 0.0003: 3350.0, 0.001: 3290.0, 0.003: 3220.0, 0.01: 2580.0, 0.03: 2300.0}
 
     def fake(preset, omega, total, alpha_hat=0.001):
@@ -398,21 +398,22 @@ def test_rule_7_chooses_only_among_omega_at_least_alpha_hat_and_never_asks_for_o
         fake("calibration_1m" if w in presets.CALIBRATION_GRID else "calibration_edge", w, total)
     for w in (0.0003, 0.001):
         fake("calibration_confirm", w, 3300.0)
-    rule6 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"), "--confirm", "--episodes", "2",
+    judged100 = ["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"), "--confirm", "--episodes", "2",
              "--edge-out", str(tmp_path / "calibration_edge"), "--confirm-out", str(tmp_path / "calibration_confirm")]
-    calibrate_omega.main(rule6)
+    calibrate_omega.main(judged100)
     assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 3350.0 | 1.00, 1.00; 3300.0 | **yes**" in capsys.readouterr().out
-    calibrate_omega.main([*rule6, "--at-least-alpha-hat"])
+    calibrate_omega.main([*judged100, "--at-least-alpha-hat"])
     out = capsys.readouterr().out
-    assert "| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 3350.0 | 1.00, 1.00; 3300.0 | below alpha_hat = 0.001 (rule 7) |" in out
+    assert ("| HalfCheetah-v4 | 0.0003 | 2 | 1.00, 1.00 | 3350.0 | 1.00, 1.00; 3300.0 | below alpha_hat = 0.001, not a "
+            "candidate |") in out
     assert "| HalfCheetah-v4 | 0.001 | 2 | 1.00, 1.00 | 3290.0 | 1.00, 1.00; 3300.0 | **yes**: rank 1" in out
     assert "next" not in out
-    with pytest.raises(SystemExit, match="--at-least-alpha-hat is rule 7.*--confirm --episodes"):
+    with pytest.raises(SystemExit, match="--at-least-alpha-hat restricts.*--confirm --episodes"):
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path / "calibration_1m"),
                               "--at-least-alpha-hat"])
     fake("calibration_edge", 0.1, 2000.0, alpha_hat=0.0)  # a run at another alpha_hat: the floor is ambiguous
     with pytest.raises(SystemExit, match="one alpha_hat across HalfCheetah-v4's runs, found \\[0.0, 0.001\\]"):
-        calibrate_omega.main([*rule6, "--at-least-alpha-hat"])
+        calibrate_omega.main([*judged100, "--at-least-alpha-hat"])
 
 
 def test_cached_reevaluation_of_a_run_outside_a_preset_is_computed_once(tmp_path):
@@ -459,33 +460,33 @@ def test_reevaluation_covers_full_policies_and_the_report_tables_it(tmp_path, ca
     assert reports.customization_tables(results, evaluation=reports.reeval(3)) == ""  # no such re-evaluation
 
 
-def test_rule_8_chooses_the_learner_form_only_where_it_keeps_the_length_and_totals_more():
-    import choose_prior_term as rule8
+def test_prior_term_chooses_the_learner_form_only_where_it_keeps_the_length_and_totals_more():
+    import choose_prior_term as chooser
 
     def runs(centred, learner):
         return {"centred": dict(zip((4, 5), centred, strict=True)), "learner": dict(enumerate(learner, start=4))}
 
     kept, fell = (1000.0, 3300.0), (900.0, 3300.0)  # 95% of a prior's 1000 steps is 950
     higher = runs([kept, kept], [(1000.0, 3700.0), (960.0, 3800.0)])
-    assert rule8.choose(higher, 1000.0) == ("learner", "provisional: higher mean total on seeds 4-5; confirm the "
+    assert chooser.choose(higher, 1000.0) == ("learner", "provisional: higher mean total on seeds 4-5; confirm the "
                                             "length on seeds 6-7 next", [("learner", 6), ("learner", 7)])
     higher["learner"].update({6: (1000.0, 3500.0), 7: (990.0, 3600.0)})
-    assert rule8.choose(higher, 1000.0)[0] == "learner" and rule8.choose(higher, 1000.0)[2] == []
+    assert chooser.choose(higher, 1000.0)[0] == "learner" and chooser.choose(higher, 1000.0)[2] == []
     higher["learner"][7] = (900.0, 3900.0)  # struck on seed 7, however high its total
-    assert rule8.choose(higher, 1000.0)[:2] == ("centred", "learner (higher mean total on seeds 4-5) fell short of "
+    assert chooser.choose(higher, 1000.0)[:2] == ("centred", "learner (higher mean total on seeds 4-5) fell short of "
                                                 "the episode length on seeds 6-7: centred stays")
-    assert rule8.choose(runs([kept, kept], [kept, kept]), 1000.0)[0] == "centred"  # a tie keeps the form in force
-    assert rule8.choose(runs([kept, kept], [(1000.0, 3000.0), kept]), 1000.0)[0] == "centred"  # lower mean total
-    assert rule8.choose(runs([kept, kept], [(1000.0, 9000.0), fell]), 1000.0)[0] == "centred"  # learner fell
-    short = rule8.choose(runs([fell, kept], [(1000.0, 1000.0), kept]), 1000.0)  # centred fell: learner, if it keeps
+    assert chooser.choose(runs([kept, kept], [kept, kept]), 1000.0)[0] == "centred"  # a tie keeps the form in force
+    assert chooser.choose(runs([kept, kept], [(1000.0, 3000.0), kept]), 1000.0)[0] == "centred"  # lower mean total
+    assert chooser.choose(runs([kept, kept], [(1000.0, 9000.0), fell]), 1000.0)[0] == "centred"  # learner fell
+    short = chooser.choose(runs([fell, kept], [(1000.0, 1000.0), kept]), 1000.0)  # centred fell: learner, if it keeps
     assert short[:2] == ("learner", "provisional: centred fell short of the episode length on seeds 4-5; confirm the "
                                     "length on seeds 6-7 next")
-    assert rule8.choose({"centred": {4: kept}}, 1000.0) == (None, "pending: validation runs missing",
+    assert chooser.choose({"centred": {4: kept}}, 1000.0) == (None, "pending: validation runs missing",
                                                             [("centred", 5), ("learner", 4), ("learner", 5)])
 
 
-def test_rule_8_writes_only_finished_choices_and_names_the_runs_still_missing(tmp_path, capsys):
-    import choose_prior_term as rule8
+def test_prior_term_writes_only_finished_choices_and_names_the_runs_still_missing(tmp_path, capsys):
+    import choose_prior_term as chooser
 
     import residual_ppo_continuous as residual
 
@@ -494,25 +495,25 @@ def test_rule_8_writes_only_finished_choices_and_names_the_runs_still_missing(tm
                 "addon_metric_mean": 0.01}
 
     with open(tmp_path / "prior_eval_100.json", "w") as f:  # the priors on the 100 episodes, known in advance
-        json.dump({env: ev(1000.0, 2000.0) for env in rule8.ENVS}, f)
+        json.dump({env: ev(1000.0, 2000.0) for env in chooser.ENVS}, f)
     for form, seed, total in (("centred", 4, 3300.0), ("centred", 5, 3300.0), ("learner", 4, 3700.0),
                               ("learner", 5, 3800.0), ("learner", 6, 3700.0), ("learner", 7, 3700.0)):
-        run_dir = os.path.join(rule8.job_folder(str(tmp_path), "HalfCheetah-v4", form, seed), "run")
+        run_dir = os.path.join(chooser.job_folder(str(tmp_path), "HalfCheetah-v4", form, seed), "run")
         os.makedirs(run_dir)
         for name, content in (("summary.json", {}), ("reeval_100.json", {"eval": ev(1000.0, total)})):
             with open(os.path.join(run_dir, name), "w") as f:
                 json.dump(content, f)
     priors = tmp_path / "priors"
     priors.mkdir()
-    for env in rule8.ENVS:  # the shipped priors as they were before rule 8 wrote into any of them
+    for env in chooser.ENVS:  # the shipped priors as they were before choose_prior_term wrote into any of them
         ckpt = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt"))
         ckpt.pop("prior_term", None), ckpt.pop("prior_term_rule", None)
         residual.save_checkpoint(str(priors / f"{env}.pt"), ckpt)
-    rule8.main(["--out", str(tmp_path), "--priors", str(priors), "--write"])
+    chooser.main(["--out", str(tmp_path), "--priors", str(priors), "--write"])
     out = capsys.readouterr().out
     assert "| HalfCheetah-v4 | learner | 4 | 1.00 | 3700.0 | 0.010 | 3700.0 | 3750.0 | **yes**: higher mean total" in out
     assert (f"next: python residual_ppo_continuous.py --env-id Ant-v4 --seed 4 --prior-term centred --save-model "
-            f"--no-progress --runs-dir {os.path.relpath(rule8.job_folder(str(tmp_path), 'Ant-v4', 'centred', 4), ROOT)}"
+            f"--no-progress --runs-dir {os.path.relpath(chooser.job_folder(str(tmp_path), 'Ant-v4', 'centred', 4), ROOT)}"
             in out)
     assert "Ant-v4: not written (pending)" in out
     written = residual.load_checkpoint(str(priors / "HalfCheetah-v4.pt"))
@@ -520,20 +521,20 @@ def test_rule_8_writes_only_finished_choices_and_names_the_runs_still_missing(tm
     assert "prior_term" not in residual.load_checkpoint(str(priors / "Ant-v4.pt"))
 
 
-def test_the_shipped_priors_carry_what_rule_8_chose_from_the_committed_runs():
-    # the results store of rule 8's runs (benchmark/results/research/prior_term_form) holds their 100-episode
+def test_the_shipped_priors_carry_the_prior_term_chosen_from_the_committed_runs():
+    # the results store of the prior-term runs (benchmark/results/research/prior_term_form) holds their 100-episode
     # re-evaluations and the priors' on the same episodes: a prior whose choice is final carries it, a prior still
     # pending carries none (and keeps the centred default)
-    import choose_prior_term as rule8
+    import choose_prior_term as chooser
     import store
 
     import residual_ppo_continuous as residual
 
     out = store.results_dir("prior_term_form")
     assert os.path.exists(os.path.join(out, "runs.csv"))
-    prior_lengths = {env: rule8.prior_eval(out, None, env)["length_mean"] for env in rule8.ENVS}
-    for env in rule8.ENVS:
-        form, why, _ = rule8.choose(rule8.collect(out, env)[0], prior_lengths[env])
+    prior_lengths = {env: chooser.prior_eval(out, None, env)["length_mean"] for env in chooser.ENVS}
+    for env in chooser.ENVS:
+        form, why, _ = chooser.choose(chooser.collect(out, env)[0], prior_lengths[env])
         final = form is not None and not why.startswith("provisional")
         ckpt = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt"))
         assert ckpt.get("prior_term") == (form if final else None), env
