@@ -242,6 +242,25 @@ def budget():
                   "minutes on 2 cores", jobs)
 
 
+BUDGET_CANDIDATES = {"default": [], "lr 1.2e-3": ["--learning-rate", "1.2e-3"]}
+"""Candidates for a shorter default budget (docs/research/budget.md): each one's flags on top of the default command.
+1.2e-3 gives a 250k-step run the summed learning rate (over its updates) of a default 1M-step run."""
+
+
+def budget_candidates():
+    """Each candidate at 250k steps on validation seeds 4-5 that no reported run uses, the four envs, beside the
+    default command at the same budget and seeds: which one keeps the 1M-step gain at a quarter of the steps."""
+    jobs = [Job("budget_candidates", label, env, seed, "residual_ppo_continuous.py",
+                ["--total-timesteps", "250000", *flags])
+            for seed in (4, 5) for env in ["Walker2d-v4", "Ant-v4", "Hopper-v4", "HalfCheetah-v4"]
+            for label, flags in BUDGET_CANDIDATES.items()]
+    for job in jobs:  # judged as the customization table is: 100 deterministic episodes, the prior on the same ones
+        job.args += ["--eval-episodes", "100"]
+    return Preset("budget_candidates", "candidates for a 250k-step default (the default command, and the learning "
+                  "rate that gives 250k steps the 1M run's summed rate), validation seeds 4-5, the four envs: 16 runs "
+                  "of 250k steps, about 20 minutes on 2 cores", jobs)
+
+
 ADDON_EXAMPLES = {"energy": "addon_tasks:halfcheetah_energy", "target speed": "addon_tasks:halfcheetah_target_speed"}
 """The shipped examples of add-on rewards of the transition: one of the action, one of the env's `info`."""
 
@@ -302,4 +321,5 @@ def paper():
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
            "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
            "calibration_confirm": calibration_confirm, "customization": customization,
-           "default_seeds": default_seeds, "budget": budget, "addon_examples": addon_examples, "zoo": zoo, "paper": paper}
+           "default_seeds": default_seeds, "budget": budget, "budget_candidates": budget_candidates,
+           "addon_examples": addon_examples, "zoo": zoo, "paper": paper}
