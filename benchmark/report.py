@@ -570,6 +570,36 @@ def table_budget():
         "(`python benchmark/run.py --preset budget`).")
 
 
+def table_budget_candidates():
+    """The candidates for a 250k-step default beside the default command at 250k, validation seeds 4-5, each as a
+    share of the 1M default's gain on the reported seeds (both over 100 deterministic episodes)."""
+    runs = runs_of("budget_candidates")
+    lines = ["| env | variant | seeds | prior | total at 250k | share of the 1M gain | falls |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for env in ENVS:
+        name, full = customization_rows(env, "Residual PPO")
+        full = full[full["reeval100.eval.total_return_mean"].notna()]
+        gain_1m = (full["reeval100.eval.total_return_mean"] - full["reeval100.eval_prior.total_return_mean"]).mean()
+        n_falls, n = falls(name, full["run_id"], "reeval100.eval")
+        lines.append(f"| {env} | default, 1M steps (seeds 1-3) | {len(full)} | "
+                     f"{full['reeval100.eval_prior.total_return_mean'].mean():.0f} | "
+                     f"{full['reeval100.eval.total_return_mean'].mean():.0f} (at 1M) | 100% | {n_falls} in {n} |")
+        for label in dict.fromkeys(runs["label"]):
+            rows = runs[(runs["env_id"] == env) & (runs["label"] == label)]
+            if not len(rows):
+                continue
+            gain = (rows["eval.total_return_mean"] - rows["eval_initial.total_return_mean"]).mean()
+            n_falls, n = falls("budget_candidates", rows["run_id"], "eval")
+            lines.append(f"| {env} | {label} | {len(rows)} | {rows['eval_initial.total_return_mean'].mean():.0f} | "
+                         f"{mean_std(rows['eval.total_return_mean'])} | {gain / gain_1m:.0%} | {n_falls} in {n} |")
+    return "\n".join(lines) + (
+        "\n\nEach variant at 250k steps on validation seeds 4-5, judged on 100 deterministic evaluation episodes with "
+        "the prior on the same episodes; its share is its mean gain over the prior divided by the 1M default's mean "
+        "gain on seeds 1-3 (the customization table's Residual PPO runs, re-evaluated over 100 episodes); falls: "
+        "episodes ending before the 1,000-step limit. Variants: `benchmark/presets.py` `BUDGET_CANDIDATES`. Runs: "
+        "`benchmark/results/budget_candidates/` (`python benchmark/run.py --preset budget_candidates`).")
+
+
 def figure_budget(path):
     plt = _pyplot()
     points = budget_points()
@@ -613,6 +643,7 @@ TABLES = {
     "budget": (table_budget, "budget/table.md"),
     "addon_examples": (table_addon_examples, "addon_examples/table.md"),
     "sb3_prior": (table_sb3_prior, "sb3_prior/table.md"),
+    "budget_candidates": (table_budget_candidates, "budget_candidates/table.md"),
 }
 FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget}
 # Preset reports regenerated from their stores: (store folder under benchmark/results, preset)
@@ -746,7 +777,7 @@ def write_preset_report(folder, preset_name, dest):
     return sorted(os.listdir(dest))
 
 
-STORES_BEING_FILLED = ("budget", "addon_examples", "sb3_prior")
+STORES_BEING_FILLED = ("budget", "addon_examples", "sb3_prior", "budget_candidates")
 """Named tables whose store may not exist yet in a checkout: skipped, not an error, until their runs are ingested."""
 
 
