@@ -23,6 +23,7 @@ highest mean total return (basic + add-on, deterministic evaluation); if none qu
 grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
 """
 import argparse
+import json
 import os
 import sys
 from collections import defaultdict
@@ -32,6 +33,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the algorithm files, for --write
 import preset_report  # noqa: E402
+import presets  # noqa: E402
 import store  # noqa: E402
 from presets import CALIBRATION_GRID, OMEGA_LADDER, PRESETS  # noqa: E402
 
@@ -61,6 +63,11 @@ def unmeasured_neighbour(choice, runs, seeds, floor=0.0):
         if 0 <= j < len(OMEGA_LADDER) and OMEGA_LADDER[j] >= floor and len(runs.get(OMEGA_LADDER[j], [])) < seeds:
             return OMEGA_LADDER[j]
     return None
+
+
+def slug(name):
+    """A job id's spelling of the value's name (presets.Job.id drops quotes): omega' -> omega."""
+    return name.replace("'", "")
 
 
 def kept_length(rs):
@@ -106,8 +113,9 @@ def collect(*sources, episodes=None, alpha_hats=None):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", choices=["calibration", "calibration_1m"], default="calibration",
-                   help="calibration: validation at 500k steps; calibration_1m: at the default budget, 1M steps")
+    p.add_argument("--preset", choices=["calibration", "calibration_1m", "kl_calibration_1m"], default="calibration",
+                   help="calibration: validation at 500k steps; calibration_1m: at the default budget, 1M steps; "
+                   "kl_calibration_1m: KL PPO's beta, as calibration_1m (its choice goes to benchmark/kl_beta.json)")
     p.add_argument("--out", help="the preset's results store or raw folder (default: benchmark/results/<preset>, or "
                    "benchmark/results/research/<preset> where that one holds it)")
     p.add_argument("--extend-edges", action="store_true",
@@ -120,27 +128,32 @@ def main(argv=None):
                    "this many episodes instead of its own 10 (with --confirm)")
     p.add_argument("--at-least-alpha-hat", action="store_true", help="with --episodes: choose only among omega' >= the "
                    "runs' alpha_hat (the learner no wider than its prior in the soft-optimal view; with --episodes)")
-    p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt")
+    p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt (KL PPO's beta: in "
+                   "benchmark/kl_beta.json, since it belongs to the baseline, not to the prior)")
     args = p.parse_args(argv)
     if args.episodes is not None and not args.confirm:
         sys.exit("error: --episodes judges the confirmed choice on more episodes: use it with --confirm")
     if args.at_least_alpha_hat and args.episodes is None:
         sys.exit("error: --at-least-alpha-hat restricts the --episodes choice: use it with --confirm --episodes N")
+    kl = args.preset.startswith("kl_")
+    prefix, name = ("kl_", "beta") if kl else ("", "omega'")
+    if kl and args.at_least_alpha_hat:
+        sys.exit("error: --at-least-alpha-hat does not apply to KL PPO, whose alpha_hat is its beta")
     args.extend_edges |= args.confirm  # the confirmation extends the edges first
-    if args.extend_edges and args.preset != "calibration_1m":
+    if args.extend_edges and args.preset not in ("calibration_1m", "kl_calibration_1m"):
         sys.exit(f"error: {'--confirm' if args.confirm else '--extend-edges'} refines the 1M-step grid: use it with "
                  "--preset calibration_1m")
     out = args.out or store.results_dir(args.preset)
-    edge_out = args.edge_out or store.results_dir("calibration_edge")
-    confirm_out = args.confirm_out or store.results_dir("calibration_confirm")
+    edge_out = args.edge_out or store.results_dir(f"{prefix}calibration_edge")
+    confirm_out = args.confirm_out or store.results_dir(f"{prefix}calibration_confirm")
     alpha_hats = defaultdict(set)
-    found = collect((out, args.preset), *([(edge_out, "calibration_edge")] if args.extend_edges else []),
+    found = collect((out, args.preset), *([(edge_out, f"{prefix}calibration_edge")] if args.extend_edges else []),
                     episodes=args.episodes, alpha_hats=alpha_hats if args.at_least_alpha_hat else None)
-    confirmed = collect((confirm_out, "calibration_confirm"), episodes=args.episodes) if args.confirm else {}
+    confirmed = collect((confirm_out, f"{prefix}calibration_confirm"), episodes=args.episodes) if args.confirm else {}
     if not found:
         sys.exit(f"error: no finished {args.preset} runs under {out}: run `python benchmark/run.py --preset {args.preset}`")
     extra = " seeds 6-7: length / prior's, total |" if args.confirm else ""
-    print(f"| env | omega' | validation seeds | episode length / prior's | total return |{extra} chosen |")
+    print(f"| env | {name} | validation seeds | episode length / prior's | total return |{extra} chosen |")
     print("| --- | --- | --- | --- | --- |" + " --- |" * bool(extra) + " --- |")
     jobs = PRESETS[args.preset]().jobs
     expected = defaultdict(set)  # env -> the ids of the preset's jobs: a choice from fewer runs is provisional
@@ -170,12 +183,14 @@ def main(argv=None):
             choices[env] = (choices[env][0], "provisional (grid incomplete): " + choices[env][1])
         elif neighbour is not None:
             incomplete.append(env)
-            next_runs.append(f"python benchmark/run.py --preset calibration_edge --only {env}__omega{neighbour:g}__"
+            next_runs.append(f"python benchmark/run.py --preset {prefix}calibration_edge "
+                             f"--only {env}__{slug(name)}{neighbour:g}__"
                              + ("" if args.edge_out is None else f" --out {edge_out}"))
-            choices[env] = (choices[env][0], f"provisional (run omega' {neighbour:g} next): " + choices[env][1])
+            choices[env] = (choices[env][0], f"provisional (run {name} {neighbour:g} next): " + choices[env][1])
         elif to_confirm is not None:
             incomplete.append(env)
-            next_runs.append(f"python benchmark/run.py --preset calibration_confirm --only {env}__omega{to_confirm:g}__"
+            next_runs.append(f"python benchmark/run.py --preset {prefix}calibration_confirm "
+                             f"--only {env}__{slug(name)}{to_confirm:g}__"
                              + ("" if args.confirm_out is None else f" --out {confirm_out}"))
         for w, rs in sorted(runs.items()):
             mark = (f"**yes**: {choices[env][1]}" if w == choices[env][0]
@@ -193,15 +208,25 @@ def main(argv=None):
                               + ["the 'next' lines above"] * bool(next_runs))
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
                  f"(finish it: {finish})")
-    if args.write:
+    flag = " --confirm" if args.confirm else " --extend-edges" if args.extend_edges else ""
+    flag += f" --episodes {args.episodes}" if args.episodes else ""
+    flag += " --at-least-alpha-hat" if args.at_least_alpha_hat else ""
+    if args.write and kl:
+        chosen = presets.kl_betas()
+        chosen.update({env: {"beta": float(w), "chosen_by": f"benchmark/calibrate_omega.py --preset {args.preset}"
+                             f"{flag}: {why}"} for env, (w, why) in choices.items()})
+        tmp = f"{presets.KL_BETA_FILE}.tmp.{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(chosen, f, indent=1, sort_keys=True)
+        os.replace(tmp, presets.KL_BETA_FILE)
+        for env, (w, _) in choices.items():
+            print(f"{presets.KL_BETA_FILE}: {env} beta = {w:g}")
+    elif args.write:
         import residual_ppo_continuous as residual  # noqa: E402  (only needed to write checkpoints)
 
         for env, (w, why) in choices.items():
             path = os.path.join(ROOT, "priors", f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
-            flag = " --confirm" if args.confirm else " --extend-edges" if args.extend_edges else ""
-            flag += f" --episodes {args.episodes}" if args.episodes else ""
-            flag += " --at-least-alpha-hat" if args.at_least_alpha_hat else ""
             ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}"
                         f"{flag}: {why}")
             residual.save_checkpoint(path, ckpt)

@@ -4,6 +4,7 @@ A job is one process running one of the scripts unchanged. Jobs of stage 1 (prio
 (runs that load them) starts. `group` and `label` decide where a run lands in the reports.
 """
 import functools
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -148,11 +149,13 @@ def calibration():
                   "(two calls on a 16-core machine; 1.6 hours on 2 cores here), resumable", jobs)
 
 
-def _validation_1m(omegas, seeds=(4, 5)):
-    """Residual PPO at each omega' on validation seeds (4 and 5 for the grid and its edges, 6 and 7 for the confirmation)
-    at the default budget, env by env, the envs that can fall first, so a grid cut short leaves whole envs."""
-    return [Job("calibration", f"omega'={w}", env, seed, "residual_ppo_continuous.py",
-                ["--total-timesteps", "1000000", "--omega-prime", str(w)])
+def _validation_1m(omegas, seeds=(4, 5), kl=False):
+    """Residual PPO at each omega' (KL PPO at each beta with `kl`) on validation seeds (4 and 5 for the grid and its
+    edges, 6 and 7 for the confirmation) at the default budget, env by env, the envs that can fall first, so a grid
+    cut short leaves whole envs."""
+    group, name, flag = ("kl_calibration", "beta", "--kl-coef") if kl else ("calibration", "omega'", "--omega-prime")
+    return [Job(group, f"{name}={w}", env, seed, "residual_ppo_continuous.py",
+                ["--total-timesteps", "1000000", flag, str(w)])
             for env in ["Walker2d-v4", "Hopper-v4", "Ant-v4", "HalfCheetah-v4"] for w in omegas for seed in seeds]
 
 
@@ -181,6 +184,40 @@ def calibration_confirm():
     1M steps, for every env. Run only the points it asks for (`--only`)."""
     return Preset("calibration_confirm", "every ladder point on validation seeds 6-7, 1M steps, the four envs; "
                   "run only what calibrate_omega.py --confirm asks for", _validation_1m(OMEGA_LADDER, seeds=(6, 7)))
+
+
+KL_BETA_FILE = os.path.join(ROOT, "benchmark", "kl_beta.json")
+"""KL PPO's own beta per env, as benchmark/calibrate_omega.py --preset kl_calibration_1m --write chose it."""
+
+
+def kl_betas():
+    """{env: {"beta": float, "chosen_by": str}} of KL_BETA_FILE ({} before any calibration wrote it)."""
+    if not os.path.exists(KL_BETA_FILE):
+        return {}
+    with open(KL_BETA_FILE) as f:
+        return json.load(f)
+
+
+def kl_calibration_1m():
+    """KL PPO's own beta by the procedure that chose omega' (docs/research/kl_ppo_calibration.md): KL PPO from each
+    shipped prior at every beta of the grid, validation seeds 4-5, 1M steps; calibrate_omega.py --preset
+    kl_calibration_1m reads the results."""
+    return Preset("kl_calibration_1m", "KL PPO's beta by validation: as `calibration_1m` with --kl-coef in place of "
+                  "--omega-prime: 32 runs, about 2 hours on 2 cores, resumable", _validation_1m(CALIBRATION_GRID, kl=True))
+
+
+def kl_calibration_edge():
+    """`calibration_edge` for KL PPO's beta: the ladder points outside the grid, seeds 4-5."""
+    return Preset("kl_calibration_edge", "KL PPO at the ladder points outside the 1M-step grid, seeds 4-5; run only what "
+                  "calibrate_omega.py --preset kl_calibration_1m --extend-edges asks for",
+                  _validation_1m([w for w in OMEGA_LADDER if w not in CALIBRATION_GRID], kl=True))
+
+
+def kl_calibration_confirm():
+    """`calibration_confirm` for KL PPO's beta: every ladder point on seeds 6-7."""
+    return Preset("kl_calibration_confirm", "KL PPO at every ladder point on validation seeds 6-7; run only what "
+                  "calibrate_omega.py --preset kl_calibration_1m --confirm asks for",
+                  _validation_1m(OMEGA_LADDER, seeds=(6, 7), kl=True))
 
 
 def customization():
@@ -320,6 +357,8 @@ def paper():
 
 PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "calibration": calibration,
            "calibration_1m": calibration_1m, "calibration_edge": calibration_edge,
-           "calibration_confirm": calibration_confirm, "customization": customization,
+           "calibration_confirm": calibration_confirm, "kl_calibration_1m": kl_calibration_1m,
+           "kl_calibration_edge": kl_calibration_edge, "kl_calibration_confirm": kl_calibration_confirm,
+           "customization": customization,
            "default_seeds": default_seeds, "budget": budget, "budget_candidates": budget_candidates,
            "addon_examples": addon_examples, "zoo": zoo, "paper": paper}

@@ -228,6 +228,45 @@ def test_the_1m_grid_is_the_500k_grid_at_the_default_budget_and_refuses_an_incom
         calibrate_omega.main(["--preset", "calibration_1m", "--out", str(tmp_path), "--write"])
 
 
+def test_kl_ppo_beta_is_calibrated_by_the_same_procedure_and_written_apart_from_the_priors(tmp_path, capsys,
+                                                                                           tmp_priors, monkeypatch):
+    import calibrate_omega
+
+    grid = presets.PRESETS["kl_calibration_1m"]().jobs
+    assert sorted(j.id.replace("kl_calibration", "calibration").replace("beta", "omega") for j in grid) == sorted(
+        j.id for j in presets.PRESETS["calibration_1m"]().jobs)  # the same grid, seeds and budget as omega''s
+    assert all("--kl-coef" in j.args and "--omega-prime" not in j.args for j in grid)
+    totals = {0.001: (3000.0, 1000.0), 0.003: (3400.0, 1000.0), 0.01: (3600.0, 700.0), 0.03: (2000.0, 1000.0)}
+    for job in grid:
+        if job.env_id == "Walker2d-v4":
+            w = float(job.label.split("=")[1])
+            total, length = totals[w]
+            fake_run(tmp_path / "grid", job, {"eval": task_eval(total + 500.0, -500.0, 0.1, length),
+                                              "eval_initial": task_eval(3000.0, -500.0, 0.25),
+                                              "args": {"omega_prime": w, "kl_coef": w}})
+    for job in presets.PRESETS["kl_calibration_edge"]().jobs:  # the choice's ladder neighbours have run
+        if job.env_id == "Walker2d-v4" and job.label == "beta=0.0003":
+            fake_run(tmp_path / "edge", job, {"eval": task_eval(2500.0, -500.0, 0.1),
+                                              "eval_initial": task_eval(3000.0, -500.0, 0.25),
+                                              "args": {"omega_prime": 0.0003, "kl_coef": 0.0003}})
+    kl = ["--preset", "kl_calibration_1m", "--out", str(tmp_path / "grid"), "--extend-edges",
+          "--edge-out", str(tmp_path / "edge")]
+    calibrate_omega.main(kl)
+    out = capsys.readouterr().out
+    assert "| env | beta | validation seeds |" in out
+    # 0.01 has the highest total but fell: 0.003 is chosen, final (0.001 and 0.01 ran)
+    assert "| Walker2d-v4 | 0.003 | 2 | 1.00, 1.00 | 3400.0 | **yes**: highest" in out and "next" not in out
+    beta_file = tmp_path / "kl_beta.json"
+    monkeypatch.setattr(presets, "KL_BETA_FILE", str(beta_file))
+    before = {p.name: p.read_bytes() for p in tmp_priors.iterdir()}
+    calibrate_omega.main([*kl, "--write"])
+    assert json.loads(beta_file.read_text())["Walker2d-v4"]["beta"] == 0.003
+    assert presets.kl_betas()["Walker2d-v4"]["chosen_by"].startswith("benchmark/calibrate_omega.py --preset kl_calibration_1m")
+    assert {p.name: p.read_bytes() for p in tmp_priors.iterdir()} == before  # the priors are not the baseline's
+    with pytest.raises(SystemExit, match="does not apply to KL PPO"):
+        calibrate_omega.main([*kl, "--confirm", "--episodes", "2", "--at-least-alpha-hat"])
+
+
 def test_extend_edges_extends_the_grid_while_the_choice_sits_on_its_edge(tmp_path, capsys, tmp_priors):
     import calibrate_omega
 
