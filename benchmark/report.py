@@ -573,7 +573,7 @@ def table_budget():
 def table_budget_candidates():
     """The candidates for a 250k-step default beside the default command at 250k, validation seeds 4-5, each as a
     share of the 1M default's gain on the reported seeds (both over 100 deterministic episodes)."""
-    runs = runs_of("budget_candidates")
+    runs = runs_of("research/budget_candidates")
     lines = ["| env | variant | seeds | prior | total at 250k | share of the 1M gain | falls |",
              "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for env in ENVS:
@@ -589,7 +589,7 @@ def table_budget_candidates():
             if not len(rows):
                 continue
             gain = (rows["eval.total_return_mean"] - rows["eval_initial.total_return_mean"]).mean()
-            n_falls, n = falls("budget_candidates", rows["run_id"], "eval")
+            n_falls, n = falls("research/budget_candidates", rows["run_id"], "eval")
             lines.append(f"| {env} | {label} | {len(rows)} | {rows['eval_initial.total_return_mean'].mean():.0f} | "
                          f"{mean_std(rows['eval.total_return_mean'])} | {gain / gain_1m:.0%} | {n_falls} in {n} |")
     return "\n".join(lines) + (
@@ -597,7 +597,7 @@ def table_budget_candidates():
         "the prior on the same episodes; its share is its mean gain over the prior divided by the 1M default's mean "
         "gain on seeds 1-3 (the customization table's Residual PPO runs, re-evaluated over 100 episodes); falls: "
         "episodes ending before the 1,000-step limit. Variants: `benchmark/presets.py` `BUDGET_CANDIDATES`. Runs: "
-        "`benchmark/results/budget_candidates/` (`python benchmark/run.py --preset budget_candidates`).")
+        "`benchmark/results/research/budget_candidates/` (`python benchmark/run.py --preset budget_candidates`).")
 
 
 def figure_budget(path):
@@ -643,7 +643,7 @@ TABLES = {
     "budget": (table_budget, "budget/table.md"),
     "addon_examples": (table_addon_examples, "addon_examples/table.md"),
     "sb3_prior": (table_sb3_prior, "sb3_prior/table.md"),
-    "budget_candidates": (table_budget_candidates, "budget_candidates/table.md"),
+    "budget_candidates": (table_budget_candidates, "research/budget_candidates/table.md"),
 }
 FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget}
 # Preset reports regenerated from their stores: (store folder under benchmark/results, preset)
@@ -789,7 +789,7 @@ def outputs(dest, names=None):
     for name, (func, rel) in TABLES.items():
         if names is not None and name not in names:
             continue
-        if name in STORES_BEING_FILLED and not os.path.exists(os.path.join(RESULTS, rel.split("/")[0], "runs.csv")):
+        if name in STORES_BEING_FILLED and not os.path.exists(os.path.join(RESULTS, os.path.dirname(rel), "runs.csv")):
             continue  # its grid has not run yet
         tables[name] = func()
         path = os.path.join(dest, rel)
