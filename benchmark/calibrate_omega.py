@@ -51,8 +51,8 @@ def choose(runs):
     """runs: {omega': [(prior length, length, total return) per validation seed]} -> (omega', why)."""
     ranked = ranking(runs)
     if not ranked:
-        return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length: the largest"
-    return ranked[0], f"highest mean total return of the omega' that kept the episode length ({len(ranked)} of {len(runs)})"
+        return max(runs), f"no value kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length: the largest"
+    return ranked[0], f"highest mean total return of the values that kept the episode length ({len(ranked)} of {len(runs)})"
 
 
 def unmeasured_neighbour(choice, runs, seeds, floor=0.0):
@@ -90,7 +90,7 @@ def confirm(runs, confirmations, seeds):
         if len(rs) < seeds:
             return w, f"provisional (confirm it on seeds 6-7 next; rank {rank})", w
         return w, f"rank {rank} by mean total on seeds 4-5 and kept the episode length on seeds 6-7 too", None
-    return max(runs), f"no omega' kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
+    return max(runs), f"no value kept {MIN_LENGTH_RATIO:.0%} of the prior's episode length on all its seeds: the largest", None
 
 
 def collect(*sources, episodes=None, alpha_hats=None):

@@ -523,6 +523,17 @@ def table_calibration():
         "`calibration_edge/`, `calibration_confirm/`.")
 
 
+def table_kl_calibration():
+    """KL PPO's beta by the omega' procedure, as far as its runs have gone: the grid on validation seeds 4-5."""
+    text = calibrate_output("--preset", "kl_calibration_1m").strip()
+    return text + (
+        "\n\n`python benchmark/calibrate_omega.py --preset kl_calibration_1m`: KL PPO (`--kl-coef BETA`) from each "
+        "shipped prior at each beta of the grid, 1M steps, validation seeds 4-5, each run judged on its own 10 "
+        "deterministic evaluation episodes. The procedure goes on with the 100-episode re-evaluation, the ladder's "
+        "edges and the confirmation on seeds 6-7 (docs/research/kl_ppo_calibration.md); until then every choice "
+        "here is provisional. Runs: `benchmark/results/research/kl_calibration_1m/`.")
+
+
 def budget_points():
     """{env: {steps: {seed: (total, prior's total)}}}: the budget preset's runs and, at 1M, the customization table's
     Residual PPO runs (the default command), each on its own 10-episode evaluation after training and of the prior
@@ -644,6 +655,7 @@ TABLES = {
     "addon_examples": (table_addon_examples, "addon_examples/table.md"),
     "sb3_prior": (table_sb3_prior, "sb3_prior/table.md"),
     "budget_candidates": (table_budget_candidates, "research/budget_candidates/table.md"),
+    "kl_calibration": (table_kl_calibration, "research/kl_calibration_1m/choice.md"),
 }
 FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget}
 # Preset reports regenerated from their stores: (store folder under benchmark/results, preset)
@@ -777,7 +789,7 @@ def write_preset_report(folder, preset_name, dest):
     return sorted(os.listdir(dest))
 
 
-STORES_BEING_FILLED = ("budget", "addon_examples", "sb3_prior", "budget_candidates")
+STORES_BEING_FILLED = ("budget", "addon_examples", "sb3_prior", "budget_candidates", "kl_calibration")
 """Named tables whose store may not exist yet in a checkout: skipped, not an error, until their runs are ingested."""
 
 
