@@ -163,7 +163,7 @@ def _validation_1m(omegas, seeds=(4, 5), kl=False):
 
 def calibration_1m():
     """omega' by validation as `calibration`, at the default budget (1M steps), since a tie that holds for 500k
-    steps can fail by 1M (benchmark/results/walker_budget)."""
+    steps can fail by 1M (benchmark/results/research/walker_budget)."""
     return Preset("calibration_1m", "omega' by validation at the default budget: as `calibration`, at 1M "
                   "steps: 32 runs, about 2 hours on 2 cores here, resumable", _validation_1m(CALIBRATION_GRID))
 
