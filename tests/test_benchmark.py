@@ -140,13 +140,25 @@ def test_submitit_launcher_in_local_mode(tmp_path, monkeypatch):
     assert (tmp_path / "submitit").is_dir()
 
 
-@pytest.mark.parametrize("preset", ["smoke", "customization", "paper"])
+@pytest.mark.parametrize("preset", sorted(presets.PRESETS))
 def test_presets_are_well_formed(preset):
     p = presets.PRESETS[preset]()
     ids = [j.id for j in p.jobs]
     assert len(ids) == len(set(ids)), "job ids must be unique"
     stage1 = {j.id for j in p.jobs if j.stage == 1}
     assert all(not j.prior or j.prior in stage1 for j in p.jobs)
+
+
+def test_budget_candidates_run_on_validation_seeds_at_a_quarter_of_the_steps_judged_on_100_episodes():
+    jobs = presets.PRESETS["budget_candidates"]().jobs
+    assert {j.seed for j in jobs} == {4, 5} and len(jobs) == 4 * 2 * len(presets.BUDGET_CANDIDATES)
+    for job in jobs:
+        assert job.args[job.args.index("--total-timesteps") + 1] == "250000"
+        assert job.args[job.args.index("--eval-episodes") + 1] == "100"
+        assert job.args[2:-2] == presets.BUDGET_CANDIDATES[job.label]  # the candidate's flags and nothing else
+    # the summed learning rate of the 1M default (3e-4 annealed over 1M steps) at 250k steps
+    lr = float(presets.BUDGET_CANDIDATES["lr 1.2e-3"][1])
+    assert lr * 0.5 * 250_000 == pytest.approx(3e-4 * 0.5 * 1_000_000)
 
 
 def test_significance_helpers():
