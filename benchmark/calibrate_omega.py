@@ -23,7 +23,6 @@ highest mean total return (basic + add-on, deterministic evaluation); if none qu
 grid. residual_ppo_continuous.py uses a prior's `omega_prime` as its default.
 """
 import argparse
-import json
 import os
 import sys
 from collections import defaultdict
@@ -215,10 +214,7 @@ def main(argv=None):
         chosen = presets.kl_betas()
         chosen.update({env: {"beta": float(w), "chosen_by": f"benchmark/calibrate_omega.py --preset {args.preset}"
                              f"{flag}: {why}"} for env, (w, why) in choices.items()})
-        tmp = f"{presets.KL_BETA_FILE}.tmp.{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump(chosen, f, indent=1, sort_keys=True)
-        os.replace(tmp, presets.KL_BETA_FILE)
+        store.write_json(presets.KL_BETA_FILE, chosen, indent=1, sort_keys=True)
         for env, (w, _) in choices.items():
             print(f"{presets.KL_BETA_FILE}: {env} beta = {w:g}")
     elif args.write:

@@ -89,10 +89,7 @@ def prior_eval(out, priors, env):
             cache = json.load(f)
     if env not in cache:
         cache[env] = reevaluate.evaluate_checkpoint(os.path.join(priors, f"{env}.pt"), env, EPISODES)
-        tmp = f"{path}.tmp.{os.getpid()}"  # the project's atomic write: no half file on a crash
-        with open(tmp, "w") as f:
-            json.dump(cache, f, indent=1)
-        os.replace(tmp, path)
+        store.write_json(path, cache, indent=1)
     return cache[env]
 
 

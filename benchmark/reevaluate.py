@@ -47,10 +47,7 @@ def _run(item):
     result = {"episodes": episodes, "eval_seed": EVAL_SEED, "checkpoint": os.path.basename(checkpoint),
               "eval": evaluate_checkpoint(checkpoint, env_id, episodes), "eval_prior": prior}
     path = preset_report.reeval_path(run_dir, episodes)
-    tmp = f"{path}.tmp.{os.getpid()}"  # the project's atomic write (and .gitignore pattern): no half file on a crash
-    with open(tmp, "w") as f:
-        json.dump(result, f, indent=1)
-    os.replace(tmp, path)
+    store.write_json(path, result, indent=1)  # atomic: no half file on a crash
     return run_dir, result["eval"]["total_return_mean"], result["eval"]["length_mean"]
 
 

@@ -465,7 +465,8 @@ def read_folder_evaluations(raw, candidates_root):
 
 
 # ---------------------------------------------------------------------------------------------------------- writing
-def _atomic(path, write):
+def write_atomic(path, write):
+    """`write(tmp)` then a rename onto `path`: no half file on a crash, and no temporary file left on an error."""
     tmp = f"{path}.tmp.{os.getpid()}"
     try:
         write(tmp)
@@ -473,6 +474,14 @@ def _atomic(path, write):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_json(path, obj, **dump_kwargs):
+    """`obj` as JSON at `path`, written atomically (write_atomic)."""
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(obj, f, **dump_kwargs)
+    write_atomic(path, write)
 
 
 def ingest(raws, store, progress=None):
@@ -542,16 +551,16 @@ def write(store, runs, curves, episodes):
     lead = [c for c in LEADING if c in runs.columns]
     rest = sorted(c for c in runs.columns if c not in lead and not c.startswith("args."))
     runs = runs[lead + rest + sorted(c for c in runs.columns if c.startswith("args."))]
-    _atomic(os.path.join(store, "runs.csv"), lambda p: runs.to_csv(p, index=False, float_format="%.10g"))
+    write_atomic(os.path.join(store, "runs.csv"), lambda p: runs.to_csv(p, index=False, float_format="%.10g"))
     curves = _compact(curves.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True), ("run_id", "step"))
     for c in curves.columns:
         if curves[c].dtype == np.float32:
             curves[c] = round_mantissa(curves[c].to_numpy())
-    _atomic(os.path.join(store, "curves.parquet"), lambda p: _parquet(curves, p))
+    write_atomic(os.path.join(store, "curves.parquet"), lambda p: _parquet(curves, p))
     if episodes is not None and len(episodes):
         episodes = _compact(episodes.sort_values(["run_id", "evaluation", "episode"], kind="stable")
                             .reset_index(drop=True), ("run_id", "evaluation", "episode"))
-        _atomic(os.path.join(store, "episodes.parquet"), lambda p: _parquet(episodes, p))
+        write_atomic(os.path.join(store, "episodes.parquet"), lambda p: _parquet(episodes, p))
 
 
 def _compact(df, keys):
@@ -693,7 +702,7 @@ def ingest_tables(paths, csv_path):
     if not rows:
         raise StoreError(f"no Markdown table in {', '.join(paths)}")
     df = pd.DataFrame(rows)
-    _atomic(csv_path, lambda p: df.to_csv(p, index=False))
+    write_atomic(csv_path, lambda p: df.to_csv(p, index=False))
     return len(rows)
 
 
