@@ -896,10 +896,7 @@ def run_all(check, page_paths=None, names=None):
             if check:
                 differ.append(_shown(page))
             else:
-                tmp_page = f"{page}.tmp.{os.getpid()}"
-                with open(tmp_page, "w") as f:
-                    f.write(new)
-                os.replace(tmp_page, page)
+                store.write_text(page, new)
     return differ
 
 

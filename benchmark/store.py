@@ -476,6 +476,14 @@ def write_atomic(path, write):
             os.remove(tmp)
 
 
+def write_text(path, text):
+    """`text` at `path`, written atomically (write_atomic)."""
+    def write(tmp):
+        with open(tmp, "w") as f:
+            f.write(text)
+    write_atomic(path, write)
+
+
 def write_json(path, obj, **dump_kwargs):
     """`obj` as JSON at `path`, written atomically (write_atomic)."""
     def write(tmp):
