@@ -38,8 +38,11 @@ FIGURE_TOLERANCE = 0.005
 # CleanRL's published PPO returns at 1M steps, 3 seeds (CleanRL's documentation, docs/rl-algorithms/ppo.md):
 # reference constants, not results of this repository.
 CLEANRL_PUBLISHED = {"HalfCheetah-v4": (1442.6, 46.0), "Walker2d-v4": (2288.0, 571.8), "Hopper-v4": (2382.9, 271.7)}
-CUSTOMIZATION_METHODS = ("Prior policy", "Greedy PPO", "KL PPO", "Residual PPO", "Residual PPO (literal prior term)",
-                         "Full policy")
+CUSTOMIZATION_METHODS = ("Prior policy", "Greedy PPO", "KL PPO", "KL PPO (calibrated beta)", "Residual PPO",
+                         "Residual PPO (literal prior term)", "Full policy")
+# How the tables name a method where the store's label is not enough: KL PPO's first rows run at beta = omega', the
+# value validation chose for Residual PPO; its own calibrated beta is the next row.
+METHOD_NAMES = {"KL PPO": "KL PPO (beta = omega')"}
 # Where the customization table's default differs from the `customization` preset's runs: HalfCheetah's prior now
 # carries the learner-centred prior term (benchmark/choose_prior_term.py chose it), so its default command is
 # research/alive_payment's `--prior-term learner` runs on seeds 1-3; they ran on another machine than the preset's
@@ -117,53 +120,70 @@ def customization_rows(env, method):
     return "customization", select("customization", env_id=env, label=label)
 
 
+def evaluated_rows(env, method):
+    """(store name, evaluation key, rows) of one cell group, only the runs with their 100-episode re-evaluation; the
+    Prior is the shipped prior on the same episodes, once."""
+    name, rows = customization_rows(env, method)
+    key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
+    if f"{key}.total_return_mean" not in rows:
+        return name, key, rows.iloc[:0]
+    rows = rows[rows[f"{key}.total_return_mean"].notna()]
+    return name, key, rows.iloc[:1] if method == "Prior policy" else rows
+
+
+def customization_methods():
+    """The customization table's methods that have re-evaluated runs on some env (KL PPO's calibrated beta only once
+    its runs are in)."""
+    return [m for m in CUSTOMIZATION_METHODS if any(len(evaluated_rows(env, m)[2]) for env in ENVS)]
+
+
 def table_customization():
-    """Prior, Greedy PPO, KL PPO, Residual PPO, the paper's form and the Full policy on the four envs."""
+    """Prior, Greedy PPO, both KL PPO rows, Residual PPO, the paper's form and the Full policy on the four envs."""
     lines = ["| env | method | basic return | add-on return | total return | add-on metric | episode length (falls) |",
              "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    methods = customization_methods()
     for env in ENVS:
-        for method in CUSTOMIZATION_METHODS:
-            name, rows = customization_rows(env, method)
-            key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
-            rows = rows[rows[f"{key}.total_return_mean"].notna()]
-            if method == "Prior policy":
-                rows = rows.iloc[:1]  # the shipped prior on the same 100 episodes, once
+        for method in methods:
+            name, key, rows = evaluated_rows(env, method)
             cells = [mean_std(rows[f"{key}.{k}_mean"]) for k in ("basic_return", "addon_return", "total_return")]
             cells.append(mean_std(rows[f"{key}.addon_metric_mean"], 3))
             length = mean_std(rows[f"{key}.length_mean"], 0)
             if env in CAN_FALL and len(rows):
                 n_falls, n = falls(name, rows["run_id"], key)
                 length += f" ({n_falls} in {n})"
-            label = method if method != "Prior policy" else "Prior"
+            label = "Prior" if method == "Prior policy" else METHOD_NAMES.get(method, method)
             lines.append(f"| {env} | {label} | " + " | ".join(cells) + f" | {length} |")
     sources = "; ".join(f"{env} {method}: `{name}/` ({batch})" for (env, method), (name, batch, _) in
                         CUSTOMIZATION_SOURCES.items())
     return "\n".join(lines) + (
         "\n\nMean ± std over seeds 1-3 of each run's saved policy re-evaluated over 100 deterministic episodes "
         "(benchmark/reevaluate.py, evaluation seeds 50,000-50,099); Prior: the shipped prior on the same episodes; "
-        "falls: episodes ending before the 1,000-step limit, over all seeds' episodes. Residual PPO (literal prior "
-        "term) is the paper's form (prior term and learner's entropy term both literal). Runs: "
-        f"`benchmark/results/customization/`, except {sources}.")
+        "falls: episodes ending before the 1,000-step limit, over all seeds' episodes. " + KL_ROWS_NOTE
+        + "Residual PPO (literal prior term) is the paper's form (prior term and learner's entropy term both "
+        f"literal). Runs: `benchmark/results/customization/`, except {sources}.")
+
+
+KL_ROWS_NOTE = ("KL PPO (beta = omega') runs at the `omega'` that validation chose for Residual PPO on the prior; KL "
+                "PPO (calibrated beta) at the beta that the same validation chose for KL PPO itself "
+                "(`benchmark/kl_beta.json`). ")
 
 
 def table_customization_summary():
     """The README's short form of the customization table: total return per env and method, falls in brackets."""
-    methods = CUSTOMIZATION_METHODS
-    head = [("Prior" if m == "Prior policy" else "paper's form" if m == "Residual PPO (literal prior term)" else m)
-            for m in methods]
+    methods = customization_methods()
+    short = {"Prior policy": "Prior", "Residual PPO (literal prior term)": "paper's form",
+             "KL PPO": "KL PPO (beta = omega')"}
+    head = [short.get(m, m) for m in methods]
     lines = ["| env | " + " | ".join(f"**{h}**" if h == "Residual PPO" else h for h in head) + " |",
              "| --- |" + " ---: |" * len(methods)]
     for env in ENVS:
         cells = []
         for method in methods:
-            name, rows = customization_rows(env, method)
-            key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
-            rows = rows[rows[f"{key}.total_return_mean"].notna()]
-            if method == "Prior policy":
-                rows = rows.iloc[:1]
-            cell = mean_std(rows[f"{key}.total_return_mean"], 0 if method != "Prior policy" else None)
+            name, key, rows = evaluated_rows(env, method)
             if method == "Prior policy":
                 cell = f"{rows[f'{key}.total_return_mean'].iloc[0]:.0f}"
+            else:
+                cell = mean_std(rows[f"{key}.total_return_mean"], 0)
             if env in CAN_FALL and len(rows):
                 n_falls, n = falls(name, rows["run_id"], key)
                 cell += f" ({n_falls})" if n_falls else ""
@@ -171,7 +191,8 @@ def table_customization_summary():
         lines.append(f"| {env} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + (
         "\n\nTotal return (basic + add-on), mean ± std over seeds 1-3, each run's policy re-evaluated over 100 "
-        "deterministic episodes; in brackets the episodes, of 300 (100 for the Prior), that ended in a fall. The "
+        "deterministic episodes; in brackets the episodes, of 300 (100 for the Prior), that ended in a fall. "
+        + (KL_ROWS_NOTE if "KL PPO (calibrated beta)" in methods else "") + "The "
         "paper's form is Residual PPO with both log-likelihood terms literal; on HalfCheetah the prior's `omega'` "
         "equals its `alpha`, so that form is KL PPO exactly. The basic and add-on returns, the metric and the run "
         "folders: [docs/residual_ppo.md](docs/residual_ppo.md#experiment-results).")
@@ -204,23 +225,24 @@ def table_throughput_summary():
 
 def aggregate_scores():
     """{method: (seeds x envs) normalised total returns} and the normalisation: per env, Prior = 0 and the best
-    method's mean (of the customization table's methods) = 1."""
+    method's mean (of the customization table's methods) = 1. A method enters once it has runs on every env."""
     raw, norm = {}, {}
+    methods = customization_methods()
     for env in ENVS:
         means = {}
-        for method in CUSTOMIZATION_METHODS:
-            _, rows = customization_rows(env, method)
-            key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
-            raw[(env, method)] = rows[f"{key}.total_return_mean"].dropna().to_numpy()
-            means[method] = raw[(env, method)].mean()
+        for method in methods:
+            _, key, rows = evaluated_rows(env, method)
+            raw[(env, method)] = rows[f"{key}.total_return_mean"].to_numpy()
+            if len(raw[(env, method)]):
+                means[method] = raw[(env, method)].mean()
         prior = means.pop("Prior policy")
-        best = max(means.values())
-        norm[env] = (prior, best)
+        norm[env] = (prior, max(means.values()))
     scores = {}
-    for method in ("Residual PPO", "KL PPO", "Greedy PPO"):
-        cols = [(raw[(env, method)] - norm[env][0]) / (norm[env][1] - norm[env][0]) for env in ENVS]
+    for method in ("Residual PPO", "KL PPO (calibrated beta)", "KL PPO", "Greedy PPO"):
+        cols = [(raw.get((env, method), np.array([])) - norm[env][0]) / (norm[env][1] - norm[env][0]) for env in ENVS]
         n = min(len(c) for c in cols)
-        scores[method] = np.stack([c[:n] for c in cols], axis=1)
+        if n:
+            scores[METHOD_NAMES.get(method, method)] = np.stack([c[:n] for c in cols], axis=1)
     return scores, norm
 
 
@@ -239,7 +261,7 @@ def aggregate_stats(reps=AGGREGATE_REPS):
 
     iqm, iqm_ci = estimate(scores, lambda x: np.array([metrics.aggregate_iqm(x)]))
     mean, mean_ci = estimate(scores, lambda x: np.array([metrics.aggregate_mean(x)]))
-    pairs = {f"Residual PPO,{other}": (scores["Residual PPO"], scores[other]) for other in ("KL PPO", "Greedy PPO")}
+    pairs = {f"Residual PPO,{other}": (scores["Residual PPO"], scores[other]) for other in scores if other != "Residual PPO"}
     poi, poi_ci = estimate(pairs, metrics.probability_of_improvement)
     poi = {k: float(np.ravel(v)[0]) for k, v in poi.items()}
     poi_ci = {k: tuple(float(x) for x in np.ravel(v)) for k, v in poi_ci.items()}
@@ -247,7 +269,7 @@ def aggregate_stats(reps=AGGREGATE_REPS):
 
 
 def table_aggregate():
-    """rliable's aggregate of Residual PPO, KL PPO and Greedy PPO over the four envs."""
+    """rliable's aggregate of Residual PPO, both KL PPO rows and Greedy PPO over the four envs."""
     scores, norm, (iqm, iqm_ci), (mean, mean_ci), (poi, poi_ci) = aggregate_stats()
     lines = ["| method | IQM (95% CI) | mean (95% CI) | runs |", "| --- | --- | --- | ---: |"]
     for m in scores:
@@ -273,7 +295,8 @@ def figure_aggregate(path):
     plt = _pyplot()
     scores, _, (iqm, iqm_ci), _, (poi, poi_ci) = aggregate_stats()
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    colors = {"Residual PPO": "tab:blue", "KL PPO": "tab:green", "Greedy PPO": "tab:orange"}
+    colors = {"Residual PPO": "tab:blue", "KL PPO (calibrated beta)": "tab:olive", "KL PPO (beta = omega')": "tab:green",
+              "Greedy PPO": "tab:orange"}
     for i, m in enumerate(scores):
         lo, hi = iqm_ci[m][0][0], iqm_ci[m][1][0]
         axes[0].barh(i, hi - lo, left=lo, color=colors[m], alpha=0.6, height=0.6)
@@ -534,6 +557,119 @@ def table_kl_calibration():
         "here is provisional. Runs: `benchmark/results/research/kl_calibration_1m/`.")
 
 
+# Both methods' validation grids: the same seeds (4-5), budget and 100 re-evaluation episodes. Residual PPO's grid
+# ran when the learner's entropy term was literal by default; KL PPO's is literal by its definition.
+FRONTIER_STORES = {"Residual PPO": ("research/calibration_1m", "research/calibration_edge"),
+                   "KL PPO": ("research/kl_calibration_1m", "research/kl_calibration_edge")}
+FRONTIER_COEF = {"Residual PPO": ("args.omega_prime", "omega'"), "KL PPO": ("args.kl_coef", "beta")}
+FRONTIER_SEEDS = (4, 5)
+
+
+def frontier_points(env):
+    """{method: {coefficient: (basic returns, add-on returns) over FRONTIER_SEEDS}} from the 100-episode
+    re-evaluations of both validation grids; a coefficient counts once all its seeds are re-evaluated."""
+    points = {}
+    for method, names in FRONTIER_STORES.items():
+        col = FRONTIER_COEF[method][0]
+        points[method] = {}
+        for name in names:
+            if not os.path.exists(os.path.join(RESULTS, name, "runs.csv")):
+                continue
+            rows = select(name, env_id=env)
+            if "reeval100.eval.total_return_mean" not in rows:
+                continue  # not re-evaluated yet
+            rows = rows[rows["seed"].isin(FRONTIER_SEEDS) & rows["reeval100.eval.total_return_mean"].notna()]
+            for w, at in rows.groupby(col):
+                if len(at) == len(FRONTIER_SEEDS):
+                    points[method][float(w)] = (at["reeval100.eval.basic_return_mean"].to_numpy(),
+                                                at["reeval100.eval.addon_return_mean"].to_numpy())
+    return points
+
+
+def frontier_references(env):
+    """{"Prior": (basic, add-on), "Full policy": (basic returns, add-on returns)}: the shipped prior on the frontier's
+    100 episodes, and the customization table's Full policy runs (seeds 1-3)."""
+    prior = select("research/kl_calibration_1m", env_id=env)
+    prior = prior[prior["reeval100.eval_prior.total_return_mean"].notna()].iloc[0]
+    _, full = customization_rows(env, "Full policy")
+    return {"Prior": (np.array([prior["reeval100.eval_prior.basic_return_mean"]]),
+                      np.array([prior["reeval100.eval_prior.addon_return_mean"]])),
+            "Full policy": (full["reeval100.eval.basic_return_mean"].to_numpy(),
+                            full["reeval100.eval.addon_return_mean"].to_numpy())}
+
+
+def dominance(points):
+    """[(beta, the omega' values at least as good on both means, or [])] for each KL PPO point."""
+    res = {w: (b.mean(), a.mean()) for w, (b, a) in points["Residual PPO"].items()}
+    out = []
+    for beta, (b, a) in sorted(points["KL PPO"].items()):
+        out.append((beta, [w for w, (rb, ra) in sorted(res.items()) if rb >= b.mean() and ra >= a.mean()]))
+    return out
+
+
+def table_kl_frontier():
+    """Both frontiers on the basic / add-on plane, and for each KL PPO point whether a Residual PPO point dominates it."""
+    lines = ["| env | method | coefficient | basic return | add-on return | total return |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    verdicts = []
+    for env in ENVS:
+        points = frontier_points(env)
+        for method, coef in points.items():
+            for w, (b, a) in sorted(coef.items()):
+                lines.append(f"| {env} | {method} | {FRONTIER_COEF[method][1]} = {w:g} | {mean_std(b, 0)} | "
+                             f"{mean_std(a, 0)} | {mean_std(b + a, 0)} |")
+        if not points["KL PPO"]:
+            continue
+        dom = dominance(points)
+        beaten = [f"{beta:g} (by omega' {', '.join(f'{w:g}' for w in ws)})" for beta, ws in dom if ws]
+        free = [f"{beta:g}" for beta, ws in dom if not ws]
+        if not free:
+            verdicts.append(f"- {env}: every KL PPO point is matched or beaten on both axes by a Residual PPO point: "
+                            f"beta {'; '.join(beaten)}.")
+        else:
+            verdicts.append(f"- {env}: {len(free)} of {len(dom)} KL PPO points are not matched on both axes by any "
+                            f"Residual PPO point (beta {', '.join(free)})"
+                            + (f"; the others are: beta {'; '.join(beaten)}." if beaten else "."))
+    return "\n".join(lines) + "\n\n" + "\n".join(verdicts) + (
+        "\n\nMean ± std over validation seeds 4-5 of each run's policy re-evaluated over 100 deterministic episodes, "
+        "1M steps from the shipped prior, only the coefficient changed; a point counts once both seeds are "
+        "re-evaluated. A KL PPO point is matched when some Residual PPO point has at least its mean basic return and "
+        "at least its mean add-on return. Residual PPO's grid is the one `omega'` was chosen from, run with the "
+        "defaults of then (the learner's entropy term literal; on HalfCheetah the centred prior term). Runs: "
+        "`benchmark/results/research/calibration_1m/`, `calibration_edge/`, "
+        "`kl_calibration_1m/`, `kl_calibration_edge/`. Figure: `benchmark/results/customization/kl_frontier.png`.")
+
+
+def figure_kl_frontier(path):
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(ENVS), figsize=(4.2 * len(ENVS), 4))
+    style = {"Residual PPO": ("tab:blue", "o"), "KL PPO": ("tab:green", "s")}
+    for ax, env in zip(axes, ENVS, strict=True):
+        points = frontier_points(env)
+        for method, coef in points.items():
+            color, marker = style[method]
+            ws = sorted(coef)
+            xs = [coef[w][0].mean() for w in ws]
+            ys = [coef[w][1].mean() for w in ws]
+            ax.errorbar(xs, ys, xerr=[coef[w][0].std() for w in ws], yerr=[coef[w][1].std() for w in ws],
+                        color=color, marker=marker, ms=5, lw=1, capsize=2,
+                        label=f"{method} ({FRONTIER_COEF[method][1]})")
+            for w, x, y in zip(ws, xs, ys, strict=True):
+                ax.annotate(f"{w:g}", (x, y), fontsize=7, color=color, xytext=(3, 3), textcoords="offset points")
+        for name, (b, a) in frontier_references(env).items():
+            ax.errorbar([b.mean()], [a.mean()], xerr=[b.std()], yerr=[a.std()], color="k" if name == "Prior" else "tab:red",
+                        marker="*" if name == "Prior" else "D", ms=9 if name == "Prior" else 6, capsize=2, ls="none",
+                        label=name)
+        ax.set(title=env, xlabel="basic return", ylabel="add-on return")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Residual PPO's omega' and KL PPO's beta from the shipped prior (1M steps, seeds 4-5, mean ± std; "
+                 "Full policy: seeds 1-3)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def budget_points():
     """{env: {steps: {seed: (total, prior's total)}}}: the budget preset's runs and, at 1M, the customization table's
     Residual PPO runs (the default command), each on its own 10-episode evaluation after training and of the prior
@@ -657,8 +793,10 @@ TABLES = {
     "sb3_prior": (table_sb3_prior, "sb3_prior/table.md"),
     "budget_candidates": (table_budget_candidates, "research/budget_candidates/table.md"),
     "kl_calibration": (table_kl_calibration, "research/kl_calibration_1m/choice.md"),
+    "kl_frontier": (table_kl_frontier, "customization/kl_frontier.md"),
 }
-FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget}
+FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget,
+           "customization/kl_frontier.png": figure_kl_frontier}
 # Preset reports regenerated from their stores: (store folder under benchmark/results, preset)
 PRESET_REPORTS = (("ablation", "ablation"), ("alpha_sweep", "alpha_sweep"), ("customization", "customization"),
                   ("default_seeds", "default_seeds"), ("research/calibration", "calibration"),
@@ -804,6 +942,8 @@ def outputs(dest, names=None):
             continue
         if name in STORES_BEING_FILLED and not os.path.exists(os.path.join(RESULTS, os.path.dirname(rel), "runs.csv")):
             continue  # its grid has not run yet
+        if name == "kl_frontier" and not any(frontier_points(env)["KL PPO"] for env in ENVS):
+            continue  # no KL PPO point re-evaluated yet
         tables[name] = func()
         path = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -815,6 +955,8 @@ def outputs(dest, names=None):
     for rel, func in FIGURES.items():
         if rel.startswith("budget/") and "budget" not in tables:
             continue
+        if rel == "customization/kl_frontier.png" and not any(frontier_points(env)["KL PPO"] for env in ENVS):
+            continue  # no KL PPO point re-evaluated yet
         path = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         func(path)

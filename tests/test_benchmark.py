@@ -744,14 +744,30 @@ def test_aggregate_scores_put_the_prior_at_0_and_the_best_method_at_1(monkeypatc
     import report
 
     totals = {"Prior policy": [100.0], "Greedy PPO": [150.0, 250.0], "KL PPO": [300.0, 300.0],
-              "Residual PPO": [500.0, 300.0], "Residual PPO (literal prior term)": [0.0, 0.0], "Full policy": [1.0, 1.0]}
+              "KL PPO (calibrated beta)": [], "Residual PPO": [500.0, 300.0],
+              "Residual PPO (literal prior term)": [0.0, 0.0], "Full policy": [1.0, 1.0]}
 
     def rows(env, method):
         key = "reeval100.eval_prior" if method == "Prior policy" else "reeval100.eval"
-        return "x", pd.DataFrame({f"{key}.total_return_mean": totals[method]})
+        return "x", pd.DataFrame({f"{key}.total_return_mean": totals[method]}, dtype=float)
 
     monkeypatch.setattr(report, "customization_rows", rows)
     scores, norm = report.aggregate_scores()
     assert norm["Hopper-v4"] == (100.0, 400.0)  # Residual PPO's mean is the best
     assert scores["Residual PPO"][:, 0].tolist() == [4 / 3, 2 / 3] and scores["Greedy PPO"][:, 0].tolist() == [1 / 6, 0.5]
-    assert scores["KL PPO"].shape == (2, 4)
+    # the beta = omega' rows are named as such; the calibrated row enters only once it has runs
+    assert scores["KL PPO (beta = omega')"].shape == (2, 4) and set(scores) == {
+        "Residual PPO", "KL PPO (beta = omega')", "Greedy PPO"}
+    totals["KL PPO (calibrated beta)"] = [400.0, 600.0]
+    scores, norm = report.aggregate_scores()
+    assert norm["Ant-v4"] == (100.0, 500.0) and scores["KL PPO (calibrated beta)"][:, 3].tolist() == [0.75, 1.25]
+
+
+def test_dominance_finds_the_residual_points_at_least_as_good_on_both_means():
+    import report
+
+    a = np.array
+    points = {"Residual PPO": {0.01: (a([10.0, 12.0]), a([5.0, 5.0])), 0.1: (a([20.0]), a([1.0]))},
+              "KL PPO": {0.01: (a([9.0, 11.0]), a([4.0, 6.0])), 0.03: (a([15.0]), a([4.0]))}}
+    # beta 0.01 ties omega' 0.01 on the add-on mean and loses on the basic one; beta 0.03 is matched by neither
+    assert report.dominance(points) == [(0.01, [0.01]), (0.03, [])]
