@@ -546,15 +546,18 @@ def table_calibration():
         "`calibration_edge/`, `calibration_confirm/`.")
 
 
+KL_CALIBRATION_ARGS = ("--preset", "kl_calibration_1m", "--extend-edges", "--confirm", "--episodes", "100")
+
+
 def table_kl_calibration():
-    """KL PPO's beta by the omega' procedure, as far as its runs have gone: the grid on validation seeds 4-5."""
-    text = calibrate_output("--preset", "kl_calibration_1m").strip()
+    """KL PPO's beta by the omega' procedure: the grid and its edges on validation seeds 4-5, the confirmation on 6-7."""
+    text = calibrate_output(*KL_CALIBRATION_ARGS).strip()
     return text + (
-        "\n\n`python benchmark/calibrate_omega.py --preset kl_calibration_1m`: KL PPO (`--kl-coef BETA`) from each "
-        "shipped prior at each beta of the grid, 1M steps, validation seeds 4-5, each run judged on its own 10 "
-        "deterministic evaluation episodes. The procedure goes on with the 100-episode re-evaluation, the ladder's "
-        "edges and the confirmation on seeds 6-7 (docs/research/kl_ppo_calibration.md); until then every choice "
-        "here is provisional. Runs: `benchmark/results/research/kl_calibration_1m/`.")
+        "\n\n`python benchmark/calibrate_omega.py " + " ".join(KL_CALIBRATION_ARGS) + "`: KL PPO (`--kl-coef BETA`) "
+        "from each shipped prior at each beta, 1M steps, validation seeds 4-5 (lengths and totals over 100 "
+        "re-evaluation episodes), the choice confirmed on seeds 6-7; a choice marked provisional names the run it "
+        "still needs. Runs: `benchmark/results/research/kl_calibration_1m/`, `kl_calibration_edge/`, "
+        "`kl_calibration_confirm/`.")
 
 
 # Both methods' validation grids: the same seeds (4-5), budget and 100 re-evaluation episodes. Residual PPO's grid
@@ -642,9 +645,9 @@ def table_kl_frontier():
 
 def figure_kl_frontier(path):
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(ENVS), figsize=(4.2 * len(ENVS), 4))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     style = {"Residual PPO": ("tab:blue", "o"), "KL PPO": ("tab:green", "s")}
-    for ax, env in zip(axes, ENVS, strict=True):
+    for ax, env in zip(axes.ravel(), ENVS, strict=True):
         points = frontier_points(env)
         for method, coef in points.items():
             color, marker = style[method]
@@ -662,8 +665,8 @@ def figure_kl_frontier(path):
                         label=name)
         ax.set(title=env, xlabel="basic return", ylabel="add-on return")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.suptitle("Residual PPO's omega' and KL PPO's beta from the shipped prior (1M steps, seeds 4-5, mean ± std; "
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("Residual PPO's omega' and KL PPO's beta from the shipped prior\n(1M steps, seeds 4-5, mean ± std; "
                  "Full policy: seeds 1-3)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
