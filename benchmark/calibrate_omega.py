@@ -127,8 +127,9 @@ def main(argv=None):
                    "this many episodes instead of its own 10 (with --confirm)")
     p.add_argument("--at-least-alpha-hat", action="store_true", help="with --episodes: choose only among omega' >= the "
                    "runs' alpha_hat (the learner no wider than its prior in the soft-optimal view; with --episodes)")
-    p.add_argument("--write", action="store_true", help="store each env's choice in priors/{env}.pt (KL PPO's beta: in "
-                   "benchmark/kl_beta.json, since it belongs to the baseline, not to the prior)")
+    p.add_argument("--write", action="store_true", help="store each env's final choice in priors/{env}.pt (KL PPO's beta: "
+                   "in benchmark/kl_beta.json, since it belongs to the baseline, not to the prior); an env whose choice "
+                   "is still provisional is not written, and the exit status is 1")
     args = p.parse_args(argv)
     if args.episodes is not None and not args.confirm:
         sys.exit("error: --episodes judges the confirmed choice on more episodes: use it with --confirm")
@@ -200,34 +201,34 @@ def main(argv=None):
             print(f"| {env} | {w:g} | {len(rs)} | {length_ratios(rs)} | {np.mean([t for _, _, t in rs]):.1f} |{seeds67} {mark} |")
     for line in next_runs:
         print(f"next ({'confirmation' if 'calibration_confirm' in line else 'edge'}): {line}")
-    if args.write and incomplete:
-        grid = f"`python benchmark/run.py --preset {args.preset}`" + (
-            f" and `python benchmark/reevaluate.py --preset {args.preset} --episodes {args.episodes}`" if args.episodes else "")
-        finish = " and ".join([grid] * grid_missing
-                              + ["the 'next' lines above"] * bool(next_runs))
-        sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written "
-                 f"(finish it: {finish})")
     flag = " --confirm" if args.confirm else " --extend-edges" if args.extend_edges else ""
     flag += f" --episodes {args.episodes}" if args.episodes else ""
     flag += " --at-least-alpha-hat" if args.at_least_alpha_hat else ""
-    if args.write and kl:
+    final = {env: c for env, c in choices.items() if env not in incomplete}  # a provisional choice is never written
+    if args.write and kl and final:
         chosen = presets.kl_betas()
         chosen.update({env: {"beta": float(w), "chosen_by": f"benchmark/calibrate_omega.py --preset {args.preset}"
-                             f"{flag}: {why}"} for env, (w, why) in choices.items()})
+                             f"{flag}: {why}"} for env, (w, why) in final.items()})
         store.write_json(presets.KL_BETA_FILE, chosen, indent=1, sort_keys=True)
-        for env, (w, _) in choices.items():
+        for env, (w, _) in final.items():
             print(f"{presets.KL_BETA_FILE}: {env} beta = {w:g}")
-    elif args.write:
+    elif args.write and final:
         import residual_ppo_continuous as residual  # noqa: E402  (only needed to write checkpoints)
 
-        for env, (w, why) in choices.items():
+        for env, (w, why) in final.items():
             path = os.path.join(ROOT, "priors", f"{env}.pt")
             ckpt = residual.load_checkpoint(path)
             ckpt.update(omega_prime=float(w), omega_prime_rule=f"benchmark/calibrate_omega.py --preset {args.preset}"
                         f"{flag}: {why}")
             residual.save_checkpoint(path, ckpt)
             print(f"{path}: omega_prime = {w:g}")
-
+    if args.write and incomplete:
+        grid = f"`python benchmark/run.py --preset {args.preset}`" + (
+            f" and `python benchmark/reevaluate.py --preset {args.preset} --episodes {args.episodes}`" if args.episodes else "")
+        finish = " and ".join([grid] * grid_missing
+                              + ["the 'next' lines above"] * bool(next_runs))
+        sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written for "
+                 f"{'it' if len(incomplete) == 1 else 'them'} (finish it: {finish})")
 
 if __name__ == "__main__":
     main()

@@ -94,7 +94,7 @@ def _customization(envs, seeds, steps, full_steps, omega_prime, sweep, common, t
                 "Residual PPO (literal prior term)": ["--prior-term", "literal", "--entropy-term", "literal"],
                 "Residual PPO (literal entropy term)": ["--entropy-term", "literal"],
             }
-            if env in kl_beta:  # KL PPO at the beta its own calibration chose
+            if env in kl_beta and kl_beta[env]["beta"] != omega_prime(env):  # KL PPO at its own calibrated beta
                 rows["KL PPO (calibrated beta)"] = ["--kl-coef", f"{kl_beta[env]['beta']:g}"]
             for label, flags in rows.items():
                 jobs.append(Job("customization", label, env, seed, "residual_ppo_continuous.py",
@@ -263,10 +263,14 @@ def default_seeds():
     jobs += [Job("customization", "KL PPO", "Hopper-v4", seed, "residual_ppo_continuous.py",
                  ["--total-timesteps", "1000000", "--kl-coef", f"{shipped_omega_prime('Hopper-v4'):g}"])
              for seed in DEFAULT_SEEDS]
-    # KL PPO at its own calibrated beta, where its calibration has chosen one
-    jobs += [Job("customization", "KL PPO (calibrated beta)", env, seed, "residual_ppo_continuous.py",
-                 ["--total-timesteps", "1000000", "--kl-coef", f"{beta['beta']:g}"])
-             for env, beta in kl_betas().items() for seed in DEFAULT_SEEDS]
+    # KL PPO at its own calibrated beta, where its calibration has chosen one (where that beta is the prior's omega',
+    # the command is the beta = omega' row's, which Hopper already runs above)
+    for env, beta in kl_betas().items():
+        same = beta["beta"] == shipped_omega_prime(env)
+        if not (same and env == "Hopper-v4"):
+            jobs += [Job("customization", "KL PPO" if same else "KL PPO (calibrated beta)", env, seed,
+                         "residual_ppo_continuous.py", ["--total-timesteps", "1000000", "--kl-coef", f"{beta['beta']:g}"])
+                     for seed in DEFAULT_SEEDS]
     return Preset("default_seeds", "the four default commands (`python residual_ppo_continuous.py --env-id ENV`, 1M "
                   f"steps) on seeds {DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}, which no calibration or reported run uses: "
                   f"{len(jobs)} runs, about 6-7 minutes a run with two sharing 2 cores; run an env at a time with "

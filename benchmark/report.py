@@ -116,8 +116,26 @@ def customization_rows(env, method):
     if (env, method) in CUSTOMIZATION_SOURCES:
         name, batch, job = CUSTOMIZATION_SOURCES[(env, method)]
         return name, select(name, batch=batch, job=job, env_id=env)
+    if method == "KL PPO (calibrated beta)":
+        return "customization", calibrated_kl_rows(env)
     label = "Residual PPO" if method == "Prior policy" else method
     return "customization", select("customization", env_id=env, label=label)
+
+
+def calibrated_kl_rows(env):
+    """KL PPO at the beta its own calibration chose (benchmark/kl_beta.json); where that beta is the prior's omega',
+    the beta = omega' rows are the same command and stand for it (the presets do not run it twice)."""
+    import presets
+
+    beta = presets.kl_betas().get(env, {}).get("beta")
+    if beta is None:
+        return select("customization", env_id=env, label="KL PPO (calibrated beta)")
+    for label in ("KL PPO (calibrated beta)", "KL PPO"):
+        rows = select("customization", env_id=env, label=label)
+        rows = rows[np.isclose(rows["args.kl_coef"], beta)]
+        if len(rows):
+            return rows
+    return rows
 
 
 def evaluated_rows(env, method):
@@ -152,6 +170,8 @@ def table_customization():
                 n_falls, n = falls(name, rows["run_id"], key)
                 length += f" ({n_falls} in {n})"
             label = "Prior" if method == "Prior policy" else METHOD_NAMES.get(method, method)
+            if method.startswith("KL PPO") and len(rows):  # the beta each KL PPO row ran at
+                label = label[:-1] + " = " + "/".join(f"{b:g}" for b in sorted(set(rows["args.kl_coef"]))) + ")"
             lines.append(f"| {env} | {label} | " + " | ".join(cells) + f" | {length} |")
     sources = "; ".join(f"{env} {method}: `{name}/` ({batch})" for (env, method), (name, batch, _) in
                         CUSTOMIZATION_SOURCES.items())

@@ -275,6 +275,14 @@ def test_kl_ppo_beta_is_calibrated_by_the_same_procedure_and_written_apart_from_
     assert json.loads(beta_file.read_text())["Walker2d-v4"]["beta"] == 0.003
     assert presets.kl_betas()["Walker2d-v4"]["chosen_by"].startswith("benchmark/calibrate_omega.py --preset kl_calibration_1m")
     assert {p.name: p.read_bytes() for p in tmp_priors.iterdir()} == before  # the priors are not the baseline's
+    # an env whose grid is still running is not written, and does not hold back the envs that are final
+    hopper = next(j for j in grid if j.env_id == "Hopper-v4")
+    fake_run(tmp_path / "grid", hopper, {"eval": task_eval(3500.0, -500.0, 0.1), "eval_initial": task_eval(3000.0, -500.0, 0.25),
+                                         "args": {"omega_prime": 0.001, "kl_coef": 0.001}})
+    beta_file.unlink()
+    with pytest.raises(SystemExit, match="incomplete for Hopper-v4: nothing written for it"):
+        calibrate_omega.main([*kl, "--write"])
+    assert list(json.loads(beta_file.read_text())) == ["Walker2d-v4"]
     with pytest.raises(SystemExit, match="does not apply to KL PPO"):
         calibrate_omega.main([*kl, "--confirm", "--episodes", "2", "--at-least-alpha-hat"])
 
