@@ -630,17 +630,11 @@ def dominance(points):
     return out
 
 
-def table_kl_frontier():
-    """Both frontiers on the basic / add-on plane, and for each KL PPO point whether a Residual PPO point dominates it."""
-    lines = ["| env | method | coefficient | basic return | add-on return | total return |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+def kl_verdicts():
+    """One sentence per env: is every KL PPO point matched on both axes by a Residual PPO point?"""
     verdicts = []
     for env in ENVS:
         points = frontier_points(env)
-        for method, coef in points.items():
-            for w, (b, a) in sorted(coef.items()):
-                lines.append(f"| {env} | {method} | {FRONTIER_COEF[method][1]} = {w:g} | {mean_std(b, 0)} | "
-                             f"{mean_std(a, 0)} | {mean_std(b + a, 0)} |")
         if not points["KL PPO"]:
             continue
         dom = dominance(points)
@@ -653,14 +647,35 @@ def table_kl_frontier():
             verdicts.append(f"- {env}: {len(free)} of {len(dom)} KL PPO points are not matched on both axes by any "
                             f"Residual PPO point (beta {', '.join(free)})"
                             + (f"; the others are: beta {'; '.join(beaten)}." if beaten else "."))
-    return "\n".join(lines) + "\n\n" + "\n".join(verdicts) + (
-        "\n\nMean ± std over validation seeds 4-5 of each run's policy re-evaluated over 100 deterministic episodes, "
-        "1M steps from the shipped prior, only the coefficient changed; a point counts once both seeds are "
-        "re-evaluated. A KL PPO point is matched when some Residual PPO point has at least its mean basic return and "
-        "at least its mean add-on return. Residual PPO's grid is the one `omega'` was chosen from, run with the "
-        "defaults of then (the learner's entropy term literal; on HalfCheetah the centred prior term). Runs: "
-        "`benchmark/results/research/calibration_1m/`, `calibration_edge/`, "
-        "`kl_calibration_1m/`, `kl_calibration_edge/`. Figure: `benchmark/results/customization/kl_frontier.png`.")
+    return verdicts
+
+
+FRONTIER_NOTE = (
+    "Validation seeds 4-5, 1M steps from the shipped prior, only the coefficient changed; each run's policy "
+    "re-evaluated over 100 deterministic episodes, a point once both seeds are. A KL PPO point is matched when some "
+    "Residual PPO point has at least its mean basic return and at least its mean add-on return. Residual PPO's grid is "
+    "the one `omega'` was chosen from, run with the defaults of then (the learner's entropy term literal; on "
+    "HalfCheetah the centred prior term). Runs: `benchmark/results/research/calibration_1m/`, `calibration_edge/`, "
+    "`kl_calibration_1m/`, `kl_calibration_edge/`.")
+
+
+def table_kl_frontier():
+    """Both frontiers on the basic / add-on plane, point by point, and the verdicts."""
+    lines = ["| env | method | coefficient | basic return | add-on return | total return |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for env in ENVS:
+        for method, coef in frontier_points(env).items():
+            for w, (b, a) in sorted(coef.items()):
+                lines.append(f"| {env} | {method} | {FRONTIER_COEF[method][1]} = {w:g} | {mean_std(b, 0)} | "
+                             f"{mean_std(a, 0)} | {mean_std(b + a, 0)} |")
+    return "\n".join(lines) + "\n\n" + "\n".join(kl_verdicts()) + "\n\nMean ± std over the seeds. " + FRONTIER_NOTE + (
+        " Figure: `kl_frontier.png`.")
+
+
+def table_kl_dominance():
+    """The docs' short form of kl_frontier: the verdict per env."""
+    return "\n".join(kl_verdicts()) + "\n\n" + FRONTIER_NOTE + (
+        " Every point's returns: `benchmark/results/customization/kl_frontier.md`.")
 
 
 def figure_kl_frontier(path):
@@ -817,6 +832,7 @@ TABLES = {
     "budget_candidates": (table_budget_candidates, "research/budget_candidates/table.md"),
     "kl_calibration": (table_kl_calibration, "research/kl_calibration_1m/choice.md"),
     "kl_frontier": (table_kl_frontier, "customization/kl_frontier.md"),
+    "kl_dominance": (table_kl_dominance, "customization/kl_dominance.md"),
 }
 FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget,
            "customization/kl_frontier.png": figure_kl_frontier}
@@ -965,7 +981,7 @@ def outputs(dest, names=None):
             continue
         if name in STORES_BEING_FILLED and not os.path.exists(os.path.join(RESULTS, os.path.dirname(rel), "runs.csv")):
             continue  # its grid has not run yet
-        if name == "kl_frontier" and not any(frontier_points(env)["KL PPO"] for env in ENVS):
+        if name in ("kl_frontier", "kl_dominance") and not any(frontier_points(env)["KL PPO"] for env in ENVS):
             continue  # no KL PPO point re-evaluated yet
         tables[name] = func()
         path = os.path.join(dest, rel)
