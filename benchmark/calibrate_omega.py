@@ -184,13 +184,13 @@ def main(argv=None):
         elif neighbour is not None:
             incomplete.append(env)
             next_runs.append(f"python benchmark/run.py --preset {prefix}calibration_edge "
-                             f"--only {env}__{slug(name)}{neighbour:g}__"
+                             f"--only {env}__{slug(name)}{neighbour}__"
                              + ("" if args.edge_out is None else f" --out {edge_out}"))
             choices[env] = (choices[env][0], f"provisional (run {name} {neighbour:g} next): " + choices[env][1])
         elif to_confirm is not None:
             incomplete.append(env)
             next_runs.append(f"python benchmark/run.py --preset {prefix}calibration_confirm "
-                             f"--only {env}__{slug(name)}{to_confirm:g}__"
+                             f"--only {env}__{slug(name)}{to_confirm}__"
                              + ("" if args.confirm_out is None else f" --out {confirm_out}"))
         for w, rs in sorted(runs.items()):
             mark = (f"**yes**: {choices[env][1]}" if w == choices[env][0]

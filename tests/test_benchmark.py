@@ -781,3 +781,24 @@ def test_dominance_finds_the_residual_points_at_least_as_good_on_both_means():
               "KL PPO": {0.01: (a([9.0, 11.0]), a([4.0, 6.0])), 0.03: (a([15.0]), a([4.0]))}}
     # beta 0.01 ties omega' 0.01 on the add-on mean and loses on the basic one; beta 0.03 is matched by neither
     assert report.dominance(points) == [(0.01, [0.01]), (0.03, [])]
+
+
+def test_the_next_runs_named_by_calibrate_omega_are_jobs_of_their_preset(tmp_path, capsys):
+    """The --only text of a 'next' line must select the runs it names, up to the ladder's last value (1.0, whose job
+    id spells '1.0')."""
+    import calibrate_omega
+
+    totals = {0.001: 7000.0, 0.003: 7100.0, 0.01: 7200.0, 0.03: 8300.0, 0.1: 8500.0, 0.3: 8600.0}
+    for preset in ("kl_calibration_1m", "kl_calibration_edge"):
+        for job in presets.PRESETS[preset]().jobs:
+            w = float(job.label.split("=")[1])
+            if job.env_id == "Hopper-v4" and w in totals:
+                fake_run(tmp_path / preset, job, {"eval": task_eval(totals[w] - 5000.0, 5000.0, 1.5),
+                                                  "eval_initial": task_eval(3600.0, 4400.0, 1.5),
+                                                  "args": {"omega_prime": w, "kl_coef": w}})
+    calibrate_omega.main(["--preset", "kl_calibration_1m", "--out", str(tmp_path / "kl_calibration_1m"), "--extend-edges",
+                          "--edge-out", str(tmp_path / "kl_calibration_edge")])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("next")]
+    assert len(lines) == 1 and "--only Hopper-v4__beta1.0__" in lines[0]
+    only = lines[0].split("--only ")[1].split()[0]
+    assert sorted(j.seed for j in presets.PRESETS["kl_calibration_edge"]().jobs if only in j.id) == [4, 5]
