@@ -566,7 +566,7 @@ def table_calibration():
         "`calibration_edge/`, `calibration_confirm/`.")
 
 
-KL_CALIBRATION_ARGS = ("--preset", "kl_calibration_1m", "--extend-edges", "--confirm", "--episodes", "100")
+KL_CALIBRATION_ARGS = ("--preset", "kl_calibration_1m", "--confirm", "--episodes", "100")
 
 
 def table_kl_calibration():
@@ -578,6 +578,23 @@ def table_kl_calibration():
         "re-evaluation episodes), the choice confirmed on seeds 6-7; a choice marked provisional names the run it "
         "still needs. Runs: `benchmark/results/research/kl_calibration_1m/`, `kl_calibration_edge/`, "
         "`kl_calibration_confirm/`.")
+
+
+def table_kl_betas():
+    """KL PPO's own beta per env as benchmark/kl_beta.json holds it, beside the omega' chosen for Residual PPO."""
+    import presets
+
+    betas = presets.kl_betas()
+    lines = ["| env | KL PPO's beta | Residual PPO's omega' | why |", "| --- | ---: | ---: | --- |"]
+    for env in sorted(ENVS):
+        if env in betas:
+            why = betas[env]["chosen_by"].split(": ", 1)[1]
+            lines.append(f"| {env} | {betas[env]['beta']:g} | {presets.shipped_omega_prime(env):g} | {why} |")
+    missing = [env for env in sorted(ENVS) if env not in betas]
+    return "\n".join(lines) + (
+        f"\n\n`benchmark/kl_beta.json`, written by `python benchmark/calibrate_omega.py {' '.join(KL_CALIBRATION_ARGS)} "
+        "--write`; the table it was chosen from: `benchmark/results/research/kl_calibration_1m/choice.md`."
+        + (f" Not chosen yet: {', '.join(missing)}." if missing else ""))
 
 
 # Both methods' validation grids: the same seeds (4-5), budget and 100 re-evaluation episodes. Residual PPO's grid
@@ -644,7 +661,8 @@ def kl_verdicts():
             verdicts.append(f"- {env}: every KL PPO point is matched or beaten on both axes by a Residual PPO point: "
                             f"beta {'; '.join(beaten)}.")
         else:
-            verdicts.append(f"- {env}: {len(free)} of {len(dom)} KL PPO points are not matched on both axes by any "
+            verdicts.append(f"- {env}: {len(free)} of {len(dom)} KL PPO points {'is' if len(free) == 1 else 'are'} "
+                            "not matched on both axes by any "
                             f"Residual PPO point (beta {', '.join(free)})"
                             + (f"; the others are: beta {'; '.join(beaten)}." if beaten else "."))
     return verdicts
@@ -833,6 +851,7 @@ TABLES = {
     "kl_calibration": (table_kl_calibration, "research/kl_calibration_1m/choice.md"),
     "kl_frontier": (table_kl_frontier, "customization/kl_frontier.md"),
     "kl_dominance": (table_kl_dominance, "customization/kl_dominance.md"),
+    "kl_betas": (table_kl_betas, "research/kl_calibration_confirm/kl_betas.md"),
 }
 FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget,
            "customization/kl_frontier.png": figure_kl_frontier}
