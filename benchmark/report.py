@@ -868,6 +868,7 @@ TOOL_TABLES = {
     "research/prior_term_form/table.md": choose_prior_term_output,
     "default_seeds/nine_seeds.md": lambda: nine_seeds_default(),
     "research/prior_term_form/nine_seeds.md": lambda: nine_seeds_learner(),
+    "default_seeds/kl_nine_seeds.md": lambda: kl_nine_seeds(),
 }
 
 
@@ -917,13 +918,15 @@ def compare_seeds(env, baseline, baseline_rows, default_rows, label="Residual PP
     def fmt(x):
         return f"{x:.3f}" if x >= 0.001 else f"{x:.1e}"
 
-    lines += ["", f"{baseline} minus {label}, nine seeds a side: {b.mean() - r.mean():+.0f}; Welch's t = "
+    lines += ["", f"{baseline} minus {label}, {SEEDS_IN_WORDS.get(len(b), len(b))} seeds a side: "
+              f"{b.mean() - r.mean():+.0f}; Welch's t = "
               f"{welch.statistic:.2f} (df {welch.df:.1f}), two-sided p = {fmt(welch.pvalue)}; exact permutation test "
               f"over all {n_splits} splits: p = {fmt(perm.pvalue)}.", ""]
     return "\n".join(lines) + "\n"
 
 
 NINE = (1, 2, 3, 8, 9, 10, 11, 12, 13)
+SEEDS_IN_WORDS = {3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 FRESH = (8, 9, 10, 11, 12, 13)
 
 
@@ -948,15 +951,59 @@ def nine_seeds_default():
             + compare_seeds("Hopper-v4", "KL PPO", hopper["KL PPO"], hopper["Residual PPO"]))
 
 
+def hc_learner_nine():
+    """HalfCheetah's default command (the learner-centred prior term) on seeds 1-3 and 8-13."""
+    return (seed_rows("research/alive_payment", "runs", "HalfCheetah-v4__learner__s{s}", (1, 2, 3, 8, 9))
+            + seed_rows("research/prior_term_form", "runs", "HalfCheetah-v4__learner__s{s}", (10, 11, 12, 13)))
+
+
 def nine_seeds_learner():
     """research/prior_term_form/nine_seeds.md: HalfCheetah's learner form on the same nine seeds against Greedy PPO
     and against the centred form."""
-    learner = (seed_rows("research/alive_payment", "runs", "HalfCheetah-v4__learner__s{s}", (1, 2, 3, 8, 9))
-               + seed_rows("research/prior_term_form", "runs", "HalfCheetah-v4__learner__s{s}", (10, 11, 12, 13)))
+    learner = hc_learner_nine()
     label = "Residual PPO, learner form (the default)"
     return (compare_seeds("HalfCheetah-v4", "Greedy PPO", hc_greedy_nine(), learner, label=label)
             + compare_seeds("HalfCheetah-v4", "Residual PPO, centred form (the earlier default)", hc_centred_nine(), learner,
                             label=label))
+
+
+def seeds_with_reeval(rows, seeds):
+    """One re-evaluated run per seed of `seeds` that `rows` has (a DataFrame), in seed order."""
+    rows = rows[rows["seed"].isin(seeds) & rows["reeval100.eval.total_return_mean"].notna()]
+    return [rows[rows["seed"] == s].iloc[0] for s in sorted(set(rows["seed"]))]
+
+
+def kl_nine_seeds():
+    """default_seeds/kl_nine_seeds.md: the default command against KL PPO at its own calibrated beta, env by env, on
+    the reported seeds 1-3 and the fresh seeds 8-13 that both have."""
+    import presets
+
+    out = []
+    for env in ENVS:
+        beta = presets.kl_betas().get(env, {}).get("beta")
+        if beta is None:
+            continue
+        kl = calibrated_kl_rows(env)
+        fresh = select("default_seeds", env_id=env)
+        fresh = fresh[fresh["label"].isin(["KL PPO (calibrated beta)", "KL PPO"]) & np.isclose(fresh["args.kl_coef"], beta)]
+        kl_rows = seeds_with_reeval(kl, (1, 2, 3)) + seeds_with_reeval(fresh, FRESH)
+        if env == "HalfCheetah-v4":
+            default = hc_learner_nine()
+        else:
+            default = (seeds_with_reeval(customization_rows(env, "Residual PPO")[1], (1, 2, 3))
+                       + seeds_with_reeval(select("default_seeds", env_id=env, label="Residual PPO"), FRESH))
+        both = {int(r["seed"]) for r in kl_rows} & {int(r["seed"]) for r in default}
+        if len(both) < 2:
+            continue  # its runs are not in yet
+        kl_rows, default = ([r for r in rows if int(r["seed"]) in both] for rows in (kl_rows, default))
+        out.append(compare_seeds(env, f"KL PPO (calibrated beta = {beta:g})", kl_rows, default))
+    if not out:
+        return None
+    return "".join(out) + (
+        "Seeds 1-3 are the customization table's, 8-13 fresh (`benchmark/results/default_seeds/`); a seed counts once "
+        "both methods have it re-evaluated over 100 episodes. HalfCheetah's default is the learner-centred prior term "
+        "(`research/alive_payment/`, `research/prior_term_form/`). Where KL PPO's beta equals the prior's `omega'`, "
+        "its runs are the beta = omega' rows.\n")
 
 
 # ---------------------------------------------------------------------------------------------------------- writing
@@ -1020,10 +1067,13 @@ def outputs(dest, names=None):
         func(path)
         written.append(rel)
     for rel, func in TOOL_TABLES.items():
+        text = func()
+        if text is None:
+            continue  # no run of it yet
         path = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
-            f.write(func())
+            f.write(text)
         written.append(rel)
     for folder, preset in PRESET_REPORTS:
         out = os.path.join(dest, folder)
