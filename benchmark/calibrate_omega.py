@@ -230,5 +230,6 @@ def main(argv=None):
         sys.exit(f"error: the calibration grid is incomplete for {', '.join(incomplete)}: nothing written for "
                  f"{'it' if len(incomplete) == 1 else 'them'} (finish it: {finish})")
 
+
 if __name__ == "__main__":
     main()

@@ -212,7 +212,8 @@ def table_customization_summary():
     return "\n".join(lines) + (
         "\n\nTotal return (basic + add-on), mean ± std over seeds 1-3, each run's policy re-evaluated over 100 "
         "deterministic episodes; in brackets the episodes, of 300 (100 for the Prior), that ended in a fall. "
-        + (KL_ROWS_NOTE if "KL PPO (calibrated beta)" in methods else "") + "The "
+        + ("KL PPO's beta is the `omega'` chosen for Residual PPO, or its own, chosen by the same validation "
+           "(calibrated). " if "KL PPO (calibrated beta)" in methods else "") + "The "
         "paper's form is Residual PPO with both log-likelihood terms literal; on HalfCheetah the prior's `omega'` "
         "equals its `alpha`, so that form is KL PPO exactly. The basic and add-on returns, the metric and the run "
         "folders: [docs/residual_ppo.md](docs/residual_ppo.md#experiment-results).")
