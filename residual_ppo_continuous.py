@@ -103,9 +103,6 @@ class Args:
     running: by r_R's own running return std (--norm-reward acts only here)"""
     kl_coef: Optional[float] = None
     """KL PPO: the reward r_R - kl_coef * log(pi_theta / pi_prior) exactly (omega' = alpha_hat = kl_coef, both terms literal)"""
-    critic_warmup_iterations: int = 0
-    """iterations at the start whose update trains only the critic: the actor stays the prior's while the critic,
-    which starts from scratch, learns its values (the steps count in --total-timesteps)"""
     init_from_prior: bool = True
     """start the actor (--hidden-sizes and --activation too) and the observation normaliser (--norm-obs and --clip-obs
     too) from the prior; the critic always starts from scratch"""
@@ -176,9 +173,6 @@ def check_args(args):
         raise UserError(f"--total-timesteps {args.total_timesteps} is less than one batch: the smallest valid value is "
                         f"{args.batch_size} (--num-envs x --num-steps)")
     args.num_iterations = args.total_timesteps // args.batch_size
-    if not 0 <= args.critic_warmup_iterations < args.num_iterations:
-        raise UserError(f"--critic-warmup-iterations must lie in [0, {args.num_iterations}) (the run's iterations), "
-                        f"got {args.critic_warmup_iterations}")
     if args.kl_coef is not None and (args.omega_prime is not None or args.alpha_hat is not None):
         raise UserError("--kl-coef sets --omega-prime and --alpha-hat itself: give either it or them")
     if args.kl_coef is not None:
@@ -748,9 +742,7 @@ def train(args, inspect=None):
         b_returns = torch.from_numpy(returns.reshape(-1)).to(device)
         b_values = torch.from_numpy(values.reshape(-1)).to(device)
 
-        # Optimizing the policy and value network (during the critic's warm-up, the value network alone: with no
-        # policy loss the actor's gradients are zero, and so are its Adam steps)
-        warmup = iteration <= args.critic_warmup_iterations
+        # Optimizing the policy and value network
         logratios, losses, grad_norms = [], [], []
         for epoch in range(args.update_epochs):
             # Shuffle by one gather per epoch; each minibatch is then a slice (a view): the same minibatches as
@@ -786,7 +778,7 @@ def train(args, inspect=None):
                 else:
                     v_loss = 0.5 * ((newvalue - e_returns[mb]) ** 2).mean()
 
-                loss = v_loss * args.vf_coef if warmup else pg_loss - args.ent_coef * entropy + v_loss * args.vf_coef
+                loss = pg_loss - args.ent_coef * entropy + v_loss * args.vf_coef
 
                 optimizer.zero_grad()
                 loss.backward()

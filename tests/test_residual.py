@@ -550,30 +550,3 @@ def test_a_prior_recording_a_bad_default_is_refused(tmp_path, hopper_prior, fiel
                        str(tmp_path / "runs"), *TINY)
     assert out.returncode == 2 and "Traceback" not in out.stderr and message in out.stderr
 
-
-def test_critic_warmup_trains_the_critic_alone_then_the_actor(tmp_path, hopper_prior):
-    def actor_critic(r):
-        agent = r["agent"]
-        return ([p.detach().clone() for p in agent.actor_mean.parameters()] + [agent.actor_logstd.detach().clone()],
-                [p.detach().clone() for p in agent.critic.parameters()])
-
-    def changed(a, b):
-        return any(not torch.equal(x, y) for x, y in zip(a, b, strict=True))
-
-    # four iterations, the first two warm-up: rollouts 1-3 act with the prior's actor, and the critic moves
-    _, rollouts = collect(residual_args(tmp_path, prior_path=hopper_prior, total_timesteps=1024,
-                                        critic_warmup_iterations=2))
-    states = [actor_critic(r) for r in rollouts]
-    prior = residual.Prior(residual.load_checkpoint(hopper_prior)).agent
-    assert all(torch.equal(x, y) for x, y in zip(states[2][0], [*prior.actor_mean.parameters(), prior.actor_logstd],
-                                                    strict=True))
-    assert changed(states[0][1], states[1][1]) and changed(states[1][1], states[2][1])
-    assert changed(states[2][0], states[3][0])  # the third update moves the actor
-    # without a warm-up the first update moves it
-    _, rollouts = collect(residual_args(tmp_path, prior_path=hopper_prior))
-    assert changed(actor_critic(rollouts[0])[0], actor_critic(rollouts[1])[0])
-    for bad in ("-1", "4"):
-        code, err = main_exit(residual.main, ["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--total-timesteps",
-                                              "1024", "--num-steps", "256", "--critic-warmup-iterations", bad,
-                                              "--runs-dir", str(tmp_path), "--no-progress"])
-        assert code == 2 and len(err) == 1 and "--critic-warmup-iterations must lie in [0, 4)" in err[0]
