@@ -627,6 +627,11 @@ def frontier_points(env):
     return points
 
 
+def kl_frontier_ready():
+    """Whether any KL PPO point is re-evaluated yet: the frontier's table and figure are written only then."""
+    return any(frontier_points(env)["KL PPO"] for env in ENVS)
+
+
 def frontier_references(env):
     """{"Prior": (basic, add-on), "Full policy": (basic returns, add-on returns)}: the shipped prior on the frontier's
     100 episodes, and the customization table's Full policy runs (seeds 1-3)."""
@@ -1048,8 +1053,8 @@ def outputs(dest, names=None):
             continue
         if name in STORES_BEING_FILLED and not os.path.exists(os.path.join(RESULTS, os.path.dirname(rel), "runs.csv")):
             continue  # its grid has not run yet
-        if name in ("kl_frontier", "kl_dominance") and not any(frontier_points(env)["KL PPO"] for env in ENVS):
-            continue  # no KL PPO point re-evaluated yet
+        if name in ("kl_frontier", "kl_dominance") and not kl_frontier_ready():
+            continue
         tables[name] = func()
         path = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -1061,8 +1066,8 @@ def outputs(dest, names=None):
     for rel, func in FIGURES.items():
         if rel.startswith("budget/") and "budget" not in tables:
             continue
-        if rel == "customization/kl_frontier.png" and not any(frontier_points(env)["KL PPO"] for env in ENVS):
-            continue  # no KL PPO point re-evaluated yet
+        if rel == "customization/kl_frontier.png" and not kl_frontier_ready():
+            continue
         path = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         func(path)

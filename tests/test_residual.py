@@ -549,4 +549,3 @@ def test_a_prior_recording_a_bad_default_is_refused(tmp_path, hopper_prior, fiel
     out = run_residual("--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "prior.pt"), "--runs-dir",
                        str(tmp_path / "runs"), *TINY)
     assert out.returncode == 2 and "Traceback" not in out.stderr and message in out.stderr
-
