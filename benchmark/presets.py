@@ -290,9 +290,11 @@ def budget():
                   "minutes on 2 cores", jobs)
 
 
-BUDGET_CANDIDATES = {"default": [], "lr 1.2e-3": ["--learning-rate", "1.2e-3"]}
+BUDGET_CANDIDATES = {"default": [], "lr 1.2e-3": ["--learning-rate", "1.2e-3"],
+                     "128 minibatches": ["--num-minibatches", "128"]}
 """Candidates for a shorter default budget (docs/research/budget.md): each one's flags on top of the default command.
-1.2e-3 gives a 250k-step run the summed learning rate (over its updates) of a default 1M-step run. (The store also
+1.2e-3 gives a 250k-step run the summed learning rate (over its updates) of a default 1M-step run; 128 minibatches
+give it the 1M run's number of gradient steps at the default learning rate. (The store also
 holds the runs of a critic warm-up, an option that left when the candidate was refuted.)"""
 
 
@@ -304,9 +306,9 @@ def budget_candidates():
                 ["--total-timesteps", "250000", *flags, "--eval-episodes", "100"])
             for seed in (4, 5) for env in ["Walker2d-v4", "Ant-v4", "Hopper-v4", "HalfCheetah-v4"]
             for label, flags in BUDGET_CANDIDATES.items()]
-    return Preset("budget_candidates", "candidates for a 250k-step default (the default command, and the learning "
-                  "rate that gives 250k steps the 1M run's summed rate), validation seeds 4-5, the four envs: "
-                  f"{len(jobs)} runs of 250k steps, about 20 minutes on 2 cores", jobs)
+    return Preset("budget_candidates", "candidates for a 250k-step default (the default command, the learning "
+                  "rate that gives 250k steps the 1M run's summed rate, and the 1M run's number of gradient steps), validation seeds 4-5, the four envs: "
+                  f"{len(jobs)} runs of 250k steps, about 30 minutes on 2 cores", jobs)
 
 
 ADDON_EXAMPLES = {"energy": "addon_tasks:halfcheetah_energy", "target speed": "addon_tasks:halfcheetah_target_speed"}
