@@ -733,29 +733,37 @@ def figure_kl_frontier(path):
 
 
 def budget_points():
-    """{env: {steps: {seed: (total, prior's total)}}}: the budget preset's runs and, at 1M, the customization table's
-    Residual PPO runs (the default command), each on its own 10-episode evaluation after training and of the prior
-    before it (the same machine's floats on both sides of a gain)."""
+    """{env: {steps: {seed: (total, prior's total, store, run id)}}}: the budget preset's runs and, at 1M, the
+    customization table's Residual PPO runs (the default command), each judged on its 100-episode re-evaluation, the
+    prior on the same 100 episodes. A run not yet re-evaluated is left out."""
     points = {}
     budget = runs_of("budget") if os.path.exists(os.path.join(RESULTS, "budget", "runs.csv")) else None
     for env in ENVS:
         points[env] = {}
-        _, full = customization_rows(env, "Residual PPO")
-        for rows in [full] + ([budget[budget["env_id"] == env]] if budget is not None else []):
-            for _, r in rows.iterrows():
+        name, full = customization_rows(env, "Residual PPO")
+        _, prior = customization_rows(env, "Prior policy")  # the shipped prior on the same 100 episodes, as the
+        full = full.assign(prior=prior["reeval100.eval_prior.total_return_mean"].dropna().iloc[0])  # table has it
+        for store, rows in [(name, full)] + ([("budget", budget[budget["env_id"] == env])] if budget is not None else []):
+            if "reeval100.eval.total_return_mean" not in rows:
+                continue
+            rows = rows.assign(prior=rows.get("prior", rows.get("reeval100.eval_prior.total_return_mean")))
+            for _, r in rows[rows["reeval100.eval.total_return_mean"].notna()].iterrows():
                 steps = min(BUDGET_STEPS, key=lambda b, r=r: abs(b - r["args.total_timesteps"]))
-                points[env].setdefault(steps, {})[int(r["seed"])] = (r["eval.total_return_mean"],
-                                                                     r["eval_initial.total_return_mean"])
+                points[env].setdefault(steps, {})[int(r["seed"])] = (
+                    r["reeval100.eval.total_return_mean"], r["prior"], store, r["run_id"])
     return points
 
 
 def budget_share(points, env, steps):
-    """(mean total, mean gain over the prior as a share of the 1M-step mean gain, seeds) at `steps`, or None."""
+    """(mean total, mean gain over the prior as a share of the 1M-step mean gain, seeds, falls, episodes) at `steps`,
+    or None."""
     got, full = points[env].get(steps), points[env].get(1_000_000)
     if not got or not full:
         return None
-    gain = np.mean([t - p for t, p in got.values()])
-    return np.mean([t for t, _ in got.values()]), gain / np.mean([t - p for t, p in full.values()]), len(got)
+    gain = np.mean([p[0] - p[1] for p in got.values()])
+    n_falls, n = falls(next(iter(got.values()))[2], [p[3] for p in got.values()], "reeval100.eval")
+    return (np.mean([p[0] for p in got.values()]), gain / np.mean([p[0] - p[1] for p in full.values()]), len(got),
+            n_falls, n)
 
 
 def table_budget():
@@ -764,27 +772,29 @@ def table_budget():
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for env in ENVS:
         full = points[env].get(1_000_000, {})
-        prior = np.mean([p for _, p in full.values()]) if full else np.nan
+        prior = np.mean([p[1] for p in full.values()]) if full else np.nan
         cells = []
         for b in BUDGET_STEPS:
             got = budget_share(points, env, b)
-            cells.append("" if got is None else f"{got[0]:.0f} ({got[1]:.0%}; {got[2]} seed{'s' * (got[2] != 1)})")
+            cells.append("" if got is None else
+                         f"{got[0]:.0f} ({got[1]:.0%}; {got[3]} falls in {got[4]}"
+                         + (f"; {got[2]} seed{'s' * (got[2] != 1)}" if got[2] != 3 else "") + ")")
         lines.append(f"| {env} | {prior:.0f} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + (
         "\n\nThe default command with only `--total-timesteps` changed (the learning rate anneals over the shorter "
-        "budget), seeds 1-3: mean total return over the run's own 10 deterministic evaluation episodes, and in "
-        "brackets the mean gain over the prior (each run's prior evaluated in the same run, before its first update) "
-        "as a share of the 1M-step mean gain, and how many seeds have finished. The 1M column is the customization "
-        "table's Residual PPO runs, its prior column their prior. Runs: `benchmark/results/budget/` "
-        "(`python benchmark/run.py --preset budget`).")
+        "budget), seeds 1-3, each run's final policy re-evaluated over 100 deterministic episodes "
+        "(`benchmark/reevaluate.py`): mean total return, and in brackets the mean gain over the shipped prior (on the "
+        "same 100 episodes) as a share of the 1M-step mean gain, and the falls (episodes that end before the "
+        "1,000-step limit) over the three seeds' 300 episodes. The 1M column is the customization table's Residual "
+        "PPO runs. Runs: `benchmark/results/budget/` (`python benchmark/run.py --preset budget`).")
 
 
 def table_budget_candidates():
     """The candidates for a 250k-step default beside the default command at 250k, validation seeds 4-5, each as a
     share of the 1M default's gain on the reported seeds (both over 100 deterministic episodes)."""
     runs = runs_of("research/budget_candidates")
-    lines = ["| env | variant | seeds | prior | total at 250k | share of the 1M gain | falls |",
-             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| env | variant | seeds | prior | total at 250k | share of the 1M gain | falls | training time |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |"]
     for env in ENVS:
         name, full = customization_rows(env, "Residual PPO")
         full = full[full["reeval100.eval.total_return_mean"].notna()]
@@ -793,7 +803,7 @@ def table_budget_candidates():
         gain_1m = full["reeval100.eval.total_return_mean"].mean() - prior
         n_falls, n = falls(name, full["run_id"], "reeval100.eval")
         lines.append(f"| {env} | default, 1M steps (seeds 1-3) | {len(full)} | {prior:.0f} | "
-                     f"{full['reeval100.eval.total_return_mean'].mean():.0f} (at 1M) | 100% | {n_falls} in {n} |")
+                     f"{full['reeval100.eval.total_return_mean'].mean():.0f} (at 1M) | 100% | {n_falls} in {n} | |")
         for label in dict.fromkeys(runs["label"]):
             rows = runs[(runs["env_id"] == env) & (runs["label"] == label)]
             if not len(rows):
@@ -801,12 +811,14 @@ def table_budget_candidates():
             gain = (rows["eval.total_return_mean"] - rows["eval_initial.total_return_mean"]).mean()
             n_falls, n = falls("research/budget_candidates", rows["run_id"], "eval")
             lines.append(f"| {env} | {label} | {len(rows)} | {rows['eval_initial.total_return_mean'].mean():.0f} | "
-                         f"{mean_std(rows['eval.total_return_mean'])} | {gain / gain_1m:.0%} | {n_falls} in {n} |")
+                         f"{mean_std(rows['eval.total_return_mean'])} | {gain / gain_1m:.0%} | {n_falls} in {n} | "
+                         f"{rows['train_time_s'].mean():.0f} s |")
     return "\n".join(lines) + (
         "\n\nEach variant at 250k steps on validation seeds 4-5, judged on 100 deterministic evaluation episodes with "
         "the prior on the same episodes; its share is its mean gain over the prior divided by the 1M default's mean "
         "gain on seeds 1-3 (the customization table's Residual PPO runs, re-evaluated over 100 episodes); falls: "
-        "episodes ending before the 1,000-step limit. Variants: `benchmark/presets.py` `BUDGET_CANDIDATES`. Runs: "
+        "episodes ending before the 1,000-step limit; training time: the mean over seeds, two runs at a time on 2 "
+        "cores. Variants: `benchmark/presets.py` `BUDGET_CANDIDATES`. Runs: "
         "`benchmark/results/research/budget_candidates/` (`python benchmark/run.py --preset budget_candidates`).")
 
 
