@@ -56,8 +56,9 @@ class Args:
     # Algorithm specific arguments
     env_id: str = "HalfCheetah-v4"
     """the id of the environment (any Gymnasium env with a Box action space)"""
-    total_timesteps: int = 1000000
-    """total timesteps of the experiments"""
+    total_timesteps: Optional[int] = None
+    """environment steps of fine-tuning (default: with the env's own add-on task, the budget the prior records, the
+    fewest steps that kept 95% of a 1M-step run's gain (benchmark/choose_budget.py); otherwise 1M)"""
     learning_rate: float = 3e-4
     """the learning rate of the optimizer"""
     num_envs: int = 1
@@ -156,8 +157,8 @@ def check_args(args):
             raise UserError(f"--{field.name.replace('_', '-')} must be a finite number, got {value}")
     if not 0 <= args.seed < 2**32:
         raise UserError(f"--seed must lie in [0, 2**32), got {args.seed}")  # numpy's seeding range
-    if args.total_timesteps <= 0 or args.num_envs <= 0 or args.num_steps <= 0:
-        raise UserError("--total-timesteps, --num-envs and --num-steps must be positive")
+    if args.num_envs <= 0 or args.num_steps <= 0:
+        raise UserError("--num-envs and --num-steps must be positive")
     if any(n <= 0 for n in args.hidden_sizes):
         raise UserError(f"--hidden-sizes must be positive layer widths, got {' '.join(map(str, args.hidden_sizes))}")
     if args.num_minibatches <= 0 or args.update_epochs <= 0 or args.torch_threads <= 0 or args.eval_episodes < 0:
@@ -169,10 +170,8 @@ def check_args(args):
     args.minibatch_size = args.batch_size // args.num_minibatches
     if args.norm_adv and args.minibatch_size < 2:
         raise UserError("--norm-adv needs minibatches of 2 or more samples (the std of one is nan): lower --num-minibatches")
-    if args.total_timesteps < args.batch_size:
-        raise UserError(f"--total-timesteps {args.total_timesteps} is less than one batch: the smallest valid value is "
-                        f"{args.batch_size} (--num-envs x --num-steps)")
-    args.num_iterations = args.total_timesteps // args.batch_size
+    if args.total_timesteps is not None:  # else the prior's budget, checked once the prior is loaded
+        set_iterations(args, "--total-timesteps")
     if args.kl_coef is not None and (args.omega_prime is not None or args.alpha_hat is not None):
         raise UserError("--kl-coef sets --omega-prime and --alpha-hat itself: give either it or them")
     if args.kl_coef is not None:
@@ -186,6 +185,14 @@ def check_args(args):
         raise UserError("--gamma and --gae-lambda must lie in [0, 1]")
     if args.target_kl is not None and args.target_kl <= 0:  # would cut every update to one epoch
         raise UserError(f"--target-kl must be positive, got {args.target_kl}")
+
+
+def set_iterations(args, source):
+    """The number of iterations of `args.total_timesteps`, given by `source` (the flag or the prior)."""
+    if not isinstance(args.total_timesteps, int) or args.total_timesteps < args.batch_size:
+        raise UserError(f"{source} {args.total_timesteps} is less than one batch: the smallest valid value is "
+                        f"{args.batch_size} (--num-envs x --num-steps)")
+    args.num_iterations = args.total_timesteps // args.batch_size
 
 
 def make_env(env_id, task, **kwargs):
@@ -580,6 +587,9 @@ def train(args, inspect=None):
         args.omega_prime = default_omega_prime(prior_ckpt)
         if not (math.isfinite(args.omega_prime) and args.omega_prime >= 0):
             raise UserError(f"prior {args.prior_path} records omega_prime {args.omega_prime}: pass --omega-prime")
+    if args.total_timesteps is None:  # measured on the env's own task: says nothing of how fast another one converges
+        args.total_timesteps = prior_ckpt.get("total_timesteps", 1_000_000) if args.addon_task is None else 1_000_000
+        set_iterations(args, f"the budget (total_timesteps) that prior {args.prior_path} records,")
     if args.prior_term is None:
         args.prior_term = prior_ckpt.get("prior_term", "centred")
         if args.prior_term not in ("centred", "literal", "learner"):

@@ -307,7 +307,8 @@ def budget_candidates():
             for seed in (4, 5) for env in ["Walker2d-v4", "Ant-v4", "Hopper-v4", "HalfCheetah-v4"]
             for label, flags in BUDGET_CANDIDATES.items()]
     return Preset("budget_candidates", "candidates for a 250k-step default (the default command, the learning "
-                  "rate that gives 250k steps the 1M run's summed rate, and the 1M run's number of gradient steps), validation seeds 4-5, the four envs: "
+                  "rate that gives 250k steps the 1M run's summed rate, and the 1M run's number of gradient steps), "
+                  "validation seeds 4-5, the four envs: "
                   f"{len(jobs)} runs of 250k steps, about 30 minutes on 2 cores", jobs)
 
 

@@ -455,16 +455,19 @@ def table_throughput():
 
 def table_quick_start():
     runs = runs_of("quick_start").copy()
-    lines = ["| env | commit | total return | add-on metric | episode length | minutes | steps/s |",
-             "| --- | --- | --- | --- | --- | ---: | ---: |"]
+    lines = ["| env | commit | steps | total return | add-on metric | episode length | minutes | steps/s |",
+             "| --- | --- | ---: | --- | --- | --- | ---: | ---: |"]
     runs["order"] = runs["env_id"].map({e: i for i, e in enumerate(("Walker2d-v4",) + ENVS)})
     for _, r in runs.sort_values(["order", "commit"]).iterrows():
         def arrow(k, d, r=r):
             return f"{r[f'eval_initial.{k}_mean']:.{d}f} -> {r[f'eval.{k}_mean']:.{d}f}"
-        lines.append(f"| {r['env_id']} | `{r['commit'][:7]}` | {arrow('total_return', 1)} | {arrow('addon_metric', 3)} | "
-                     f"{arrow('length', 0)} | {r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} |")
+        steps = int(r["args.total_timesteps"])
+        steps = f"{steps // 1000}k" if steps < 1_000_000 else f"{steps // 1_000_000}M"
+        lines.append(f"| {r['env_id']} | `{r['commit'][:7]}` | {steps} | {arrow('total_return', 1)} | "
+                     f"{arrow('addon_metric', 3)} | {arrow('length', 0)} | {r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} |")
     return "\n".join(lines) + (
-        "\n\n`python residual_ppo_continuous.py --env-id ENV` as a user runs it (1M steps, seed 1): the prior "
+        "\n\n`python residual_ppo_continuous.py --env-id ENV` as a user runs it (seed 1, at the budget its prior "
+        "recorded at that commit: 1M steps before the priors recorded one): the prior "
         "(before) -> the customized policy (after), deterministic evaluation over the run's 10 episodes. Machines "
         "differ in floating point and speed, so runs of the same command land near, not on, each other. Runs: "
         "`benchmark/results/quick_start/`.")
@@ -743,14 +746,14 @@ def budget_points():
         name, full = customization_rows(env, "Residual PPO")
         _, prior = customization_rows(env, "Prior policy")  # the shipped prior on the same 100 episodes, as the
         full = full.assign(prior=prior["reeval100.eval_prior.total_return_mean"].dropna().iloc[0])  # table has it
-        for store, rows in [(name, full)] + ([("budget", budget[budget["env_id"] == env])] if budget is not None else []):
+        for source, rows in [(name, full)] + ([("budget", budget[budget["env_id"] == env])] if budget is not None else []):
             if "reeval100.eval.total_return_mean" not in rows:
                 continue
             rows = rows.assign(prior=rows.get("prior", rows.get("reeval100.eval_prior.total_return_mean")))
             for _, r in rows[rows["reeval100.eval.total_return_mean"].notna()].iterrows():
                 steps = min(BUDGET_STEPS, key=lambda b, r=r: abs(b - r["args.total_timesteps"]))
                 points[env].setdefault(steps, {})[int(r["seed"])] = (
-                    r["reeval100.eval.total_return_mean"], r["prior"], store, r["run_id"])
+                    r["reeval100.eval.total_return_mean"], r["prior"], source, r["run_id"])
     return points
 
 
@@ -787,6 +790,28 @@ def table_budget():
         "same 100 episodes) as a share of the 1M-step mean gain, and the falls (episodes that end before the "
         "1,000-step limit) over the three seeds' 300 episodes. The 1M column is the customization table's Residual "
         "PPO runs. Runs: `benchmark/results/budget/` (`python benchmark/run.py --preset budget`).")
+
+
+def table_budget_choice():
+    """Each shipped prior's default budget: what benchmark/choose_budget.py's rule gives from the table above, and
+    what the prior records (residual_ppo_continuous.py's default)."""
+    import choose_budget
+
+    sys.path.insert(0, ROOT)
+    import residual_ppo_continuous as residual
+
+    points = budget_points()
+    lines = ["| env | default budget | why | the prior records |", "| --- | ---: | --- | ---: |"]
+    for env in ENVS:
+        steps, why = choose_budget.choose(points, env)
+        recorded = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt")).get("total_timesteps")
+        lines.append(f"| {env} | {choose_budget.steps_name(steps) if steps else 'not chosen'} | {why} | "
+                     f"{choose_budget.steps_name(recorded) if recorded else 'none (1M)'} |")
+    return "\n".join(lines) + (
+        "\n\nThe smallest budget of the grid whose mean gain keeps at least 95% of the 1M-step gain with no more falls "
+        "than at 1M, each run over 100 deterministic episodes, seeds 1-3 (`python benchmark/choose_budget.py`; "
+        "`--write` stores it in `priors/`). `python residual_ppo_continuous.py --env-id ENV` runs the budget its prior "
+        "records; with another add-on task, or a prior that records none, it runs 1M steps.")
 
 
 def table_budget_candidates():
@@ -831,8 +856,8 @@ def figure_budget(path):
         if xs:
             ax.plot(xs, [budget_share(points, env, b)[1] for b in xs], "o-", label=env)
     ax.axhline(1.0, color="grey", ls=":")
-    ax.set(xscale="log", xlabel="fine-tuning steps", ylabel="gain over the prior / 1M-step gain",
-           title="The default command at shorter budgets (seeds 1-3)")
+    ax.set(xscale="log", xlabel="fine-tuning steps", ylabel="gain over the prior / 1M-step gain")
+    ax.set_title("The default command at shorter budgets (seeds 1-3, 100 episodes)", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -866,6 +891,7 @@ TABLES = {
     "addon_examples": (table_addon_examples, "addon_examples/table.md"),
     "sb3_prior": (table_sb3_prior, "sb3_prior/table.md"),
     "budget_candidates": (table_budget_candidates, "research/budget_candidates/table.md"),
+    "budget_choice": (table_budget_choice, "budget/choice.md"),
     "kl_calibration": (table_kl_calibration, "research/kl_calibration_1m/choice.md"),
     "kl_frontier": (table_kl_frontier, "customization/kl_frontier.md"),
     "kl_dominance": (table_kl_dominance, "customization/kl_dominance.md"),

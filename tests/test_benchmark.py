@@ -599,6 +599,46 @@ def test_the_shipped_priors_carry_the_prior_term_chosen_from_the_committed_runs(
         assert ckpt.get("prior_term") == (form if final else None), env
 
 
+def test_the_budget_rule_picks_the_smallest_budget_that_keeps_the_gain_without_more_falls(monkeypatch):
+    import choose_budget
+    import report
+
+    cells = {}  # steps -> (mean total, share of the 1M gain, seeds, falls, episodes), as report.budget_share gives
+    monkeypatch.setattr(report, "budget_share", lambda points, env, steps: cells.get(steps))
+    cells.update({1_000_000: (0, 1.0, 3, 2, 300), 100_000: (0, 0.97, 3, 3, 300), 250_000: (0, 0.94, 3, 0, 300),
+                  500_000: (0, 0.96, 3, 2, 300)})
+    assert choose_budget.choose(None, "Hopper-v4")[0] == 500_000  # 100k falls more often, 250k keeps too little
+    cells[250_000] = (0, 0.95, 2, 0, 200)
+    steps, why = choose_budget.choose(None, "Hopper-v4")
+    assert steps is None and why.startswith("pending: 250k has 2 of 3")  # a smaller budget may still qualify
+    cells[250_000] = (0, 0.95, 3, 0, 300)
+    assert choose_budget.choose(None, "Hopper-v4")[0] == 250_000
+    cells.update({b: (0, 0.5, 3, 0, 300) for b in (100_000, 250_000, 500_000)})
+    assert choose_budget.choose(None, "Hopper-v4")[0] == 1_000_000
+    del cells[1_000_000]
+    assert choose_budget.choose(None, "Hopper-v4")[0] is None
+
+
+def test_the_shipped_priors_carry_the_budget_chosen_from_the_committed_runs(tmp_path, capsys):
+    # choose_budget.py --write, on copies of the shipped priors without a budget, writes the budgets they ship with
+    import choose_budget
+
+    import residual_ppo_continuous as residual
+
+    envs = ("HalfCheetah-v4", "Hopper-v4", "Ant-v4", "Walker2d-v4")
+    for env in envs:
+        ckpt = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt"))
+        del ckpt["total_timesteps"]
+        residual.save_checkpoint(str(tmp_path / f"{env}.pt"), ckpt)
+    choose_budget.main(["--priors", str(tmp_path), "--write"])
+    assert "not written" not in capsys.readouterr().out
+    for env in envs:
+        shipped = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt"))
+        written = residual.load_checkpoint(str(tmp_path / f"{env}.pt"))
+        assert written["total_timesteps"] == shipped["total_timesteps"], env
+        assert written["total_timesteps_rule"].startswith("benchmark/choose_budget.py")
+
+
 # ---------------------------------------------------------------------------------------------- the results store
 def fake_raw_run(raw, job_id, seed, total, command=None, episodes=(1000.0, 400.0)):
     """A run as benchmark/run.py lays it out: runs/<job>/command.txt, log.txt, the script's run folder with

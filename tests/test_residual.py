@@ -194,6 +194,7 @@ def test_residual_errors_are_one_line_and_keep_the_prior(tmp_path, hopper_prior)
         (["--env-id", "Swimmer-v4"], "no add-on task"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--kl-coef", "0.1", "--alpha-hat", "0.1"], "either"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "-1"], "non-negative"),
+        (["--env-id", "Hopper-v4", "--total-timesteps", "-5"], "--total-timesteps -5 is less than one batch"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--gamma", "0.98"],
          f"has no basic-return scale measured at --gamma 0.98 (it has one at 0.99): `cp {hopper_prior} my_prior.pt && python"),
         (["--env-id", "Hopper-v4", "--prior-path", hopper_prior, "--omega-prime", "nan"],
@@ -540,12 +541,39 @@ def test_kl_ppo_keeps_both_terms_literal_whatever_form_the_prior_records(tmp_pat
     assert summary["args"]["omega_prime"] == summary["args"]["alpha_hat"] == 0.01
 
 
-@pytest.mark.parametrize("field, stored, message", [("omega_prime", -1.0, "omega_prime -1.0"),
-                                                     ("prior_term", "wide", "prior_term 'wide'")])
+@pytest.mark.parametrize("stored, flag, task, expected", [
+    (768, None, None, 768), (768, 512, None, 512), (None, None, None, 1_000_000),
+    (768, None, "addon_tasks:energy_penalty", 1_000_000)])
+def test_the_budget_defaults_to_what_the_prior_records(tmp_path, hopper_prior, stored, flag, task, expected):
+    # benchmark/choose_budget.py --write stores the default command's budget in the prior; an explicit flag wins;
+    # without either, or with another add-on task than the env's own, 1M steps. The run stops after its first
+    # rollout: the budget is set before it.
+    ckpt = residual.load_checkpoint(hopper_prior)
+    ckpt.pop("total_timesteps", None)
+    if stored is not None:
+        ckpt["total_timesteps"] = stored
+    path = str(tmp_path / "prior.pt")
+    residual.save_checkpoint(path, ckpt)
+    args = residual_args(tmp_path / "runs", prior_path=path, total_timesteps=flag, addon_task=task, eval_episodes=0)
+
+    class FirstRollout(Exception):
+        pass
+
+    def stop(rollout):
+        raise FirstRollout
+
+    with pytest.raises(FirstRollout):
+        residual.train(args, inspect=stop)
+    assert (args.total_timesteps, args.num_iterations) == (expected, expected // 256)
+
+
+@pytest.mark.parametrize("field, stored, message", [
+    ("omega_prime", -1.0, "omega_prime -1.0"), ("prior_term", "wide", "prior_term 'wide'"),
+    ("total_timesteps", 100, "the budget (total_timesteps) that prior")])
 def test_a_prior_recording_a_bad_default_is_refused(tmp_path, hopper_prior, field, stored, message):
     ckpt = residual.load_checkpoint(hopper_prior)
     ckpt[field] = stored
     residual.save_checkpoint(str(tmp_path / "prior.pt"), ckpt)
     out = run_residual("--env-id", "Hopper-v4", "--prior-path", str(tmp_path / "prior.pt"), "--runs-dir",
-                       str(tmp_path / "runs"), *TINY)
+                       str(tmp_path / "runs"), *TINY[2:])  # the budget the prior records, not TINY's
     assert out.returncode == 2 and "Traceback" not in out.stderr and message in out.stderr
