@@ -171,7 +171,7 @@ def check_args(args):
     if args.norm_adv and args.minibatch_size < 2:
         raise UserError("--norm-adv needs minibatches of 2 or more samples (the std of one is nan): lower --num-minibatches")
     if args.total_timesteps is not None:  # else the prior's budget, checked once the prior is loaded
-        set_iterations(args, "--total-timesteps")
+        set_iterations(args, f"--total-timesteps {args.total_timesteps}")
     if args.kl_coef is not None and (args.omega_prime is not None or args.alpha_hat is not None):
         raise UserError("--kl-coef sets --omega-prime and --alpha-hat itself: give either it or them")
     if args.kl_coef is not None:
@@ -188,10 +188,10 @@ def check_args(args):
 
 
 def set_iterations(args, source):
-    """The number of iterations of `args.total_timesteps`, given by `source` (the flag or the prior)."""
+    """The number of iterations of `args.total_timesteps`; `source` names where the budget came from."""
     if not isinstance(args.total_timesteps, int) or args.total_timesteps < args.batch_size:
-        raise UserError(f"{source} {args.total_timesteps} is less than one batch: the smallest valid value is "
-                        f"{args.batch_size} (--num-envs x --num-steps)")
+        raise UserError(f"{source} is less than one batch: the smallest valid value is {args.batch_size} "
+                        "(--num-envs x --num-steps)")
     args.num_iterations = args.total_timesteps // args.batch_size
 
 
@@ -589,7 +589,7 @@ def train(args, inspect=None):
             raise UserError(f"prior {args.prior_path} records omega_prime {args.omega_prime}: pass --omega-prime")
     if args.total_timesteps is None:  # measured on the env's own task: says nothing of how fast another one converges
         args.total_timesteps = prior_ckpt.get("total_timesteps", 1_000_000) if args.addon_task is None else 1_000_000
-        set_iterations(args, f"the budget (total_timesteps) that prior {args.prior_path} records,")
+        set_iterations(args, f"the budget prior {args.prior_path} records (total_timesteps {args.total_timesteps})")
     if args.prior_term is None:
         args.prior_term = prior_ckpt.get("prior_term", "centred")
         if args.prior_term not in ("centred", "literal", "learner"):

@@ -569,7 +569,7 @@ def test_the_budget_defaults_to_what_the_prior_records(tmp_path, hopper_prior, s
 
 @pytest.mark.parametrize("field, stored, message", [
     ("omega_prime", -1.0, "omega_prime -1.0"), ("prior_term", "wide", "prior_term 'wide'"),
-    ("total_timesteps", 100, "the budget (total_timesteps) that prior")])
+    ("total_timesteps", 100, "records (total_timesteps 100) is less than one batch")])
 def test_a_prior_recording_a_bad_default_is_refused(tmp_path, hopper_prior, field, stored, message):
     ckpt = residual.load_checkpoint(hopper_prior)
     ckpt[field] = stored
