@@ -22,10 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_SHARE = 0.95  # of the 1M-step gain
 SEEDS = 3
 FULL = report.BUDGET_STEPS[-1]
-
-
-def steps_name(steps):
-    return f"{steps // 1000}k" if steps < 1_000_000 else f"{steps // 1_000_000}M"
+steps_name = report.steps_name
 
 
 def choose(points, env):

@@ -486,10 +486,9 @@ def table_quick_start():
     for _, r in runs.sort_values(["order", "commit"]).iterrows():
         def arrow(k, d, r=r):
             return f"{r[f'eval_initial.{k}_mean']:.{d}f} -> {r[f'eval.{k}_mean']:.{d}f}"
-        steps = int(r["args.total_timesteps"])
-        steps = f"{steps // 1000}k" if steps < 1_000_000 else f"{steps // 1_000_000}M"
-        lines.append(f"| {r['env_id']} | `{r['commit'][:7]}` | {steps} | {arrow('total_return', 1)} | "
-                     f"{arrow('addon_metric', 3)} | {arrow('length', 0)} | {r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} |")
+        lines.append(f"| {r['env_id']} | `{r['commit'][:7]}` | {steps_name(int(r['args.total_timesteps']))} | "
+                     f"{arrow('total_return', 1)} | {arrow('addon_metric', 3)} | {arrow('length', 0)} | "
+                     f"{r['train_time_s'] / 60:.1f} | {r['sps']:,.0f} |")
     return "\n".join(lines) + (
         "\n\n`python residual_ppo_continuous.py --env-id ENV` as a user runs it (seed 1, at the budget its prior "
         "recorded at that commit: 1M steps before the priors recorded one): the prior "
@@ -760,6 +759,11 @@ def figure_kl_frontier(path):
     plt.close(fig)
 
 
+def steps_name(steps):
+    """A budget as the tables write it: 100k, 1M."""
+    return f"{steps // 1000}k" if steps < 1_000_000 else f"{steps // 1_000_000}M"
+
+
 def budget_points():
     """{env: {steps: {seed: (total, prior's total, store, run id)}}}: the budget preset's runs and, at 1M, the
     customization table's Residual PPO runs (the default command), each judged on its 100-episode re-evaluation, the
@@ -770,11 +774,11 @@ def budget_points():
         points[env] = {}
         name, full = customization_rows(env, "Residual PPO")
         _, prior = customization_rows(env, "Prior policy")  # the shipped prior on the same 100 episodes, as the
-        full = full.assign(prior=prior["reeval100.eval_prior.total_return_mean"].dropna().iloc[0])  # table has it
-        for source, rows in [(name, full)] + ([("budget", budget[budget["env_id"] == env])] if budget is not None else []):
-            if "reeval100.eval.total_return_mean" not in rows:
-                continue
-            rows = rows.assign(prior=rows.get("prior", rows.get("reeval100.eval_prior.total_return_mean")))
+        sources = [(name, full.assign(prior=prior["reeval100.eval_prior.total_return_mean"].dropna().iloc[0]))]
+        if budget is not None and "reeval100.eval.total_return_mean" in budget:  # each run has the prior beside it
+            rows = budget[budget["env_id"] == env]
+            sources.append(("budget", rows.assign(prior=rows["reeval100.eval_prior.total_return_mean"])))
+        for source, rows in sources:
             for _, r in rows[rows["reeval100.eval.total_return_mean"].notna()].iterrows():
                 steps = min(BUDGET_STEPS, key=lambda b, r=r: abs(b - r["args.total_timesteps"]))
                 points[env].setdefault(steps, {})[int(r["seed"])] = (
@@ -796,7 +800,7 @@ def budget_share(points, env, steps):
 
 def table_budget():
     points = budget_points()
-    head = ["env", "prior"] + [f"{b // 1000}k" if b < 1_000_000 else "1M" for b in BUDGET_STEPS]
+    head = ["env", "prior"] + [steps_name(b) for b in BUDGET_STEPS]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for env in ENVS:
         full = points[env].get(1_000_000, {})
@@ -830,8 +834,8 @@ def table_budget_choice():
     for env in ENVS:
         steps, why = choose_budget.choose(points, env)
         recorded = residual.load_checkpoint(os.path.join(ROOT, "priors", f"{env}.pt")).get("total_timesteps")
-        lines.append(f"| {env} | {choose_budget.steps_name(steps) if steps else 'not chosen'} | {why} | "
-                     f"{choose_budget.steps_name(recorded) if recorded else 'none (1M)'} |")
+        lines.append(f"| {env} | {steps_name(steps) if steps else 'not chosen'} | {why} | "
+                     f"{steps_name(recorded) if recorded else 'none (1M)'} |")
     return "\n".join(lines) + (
         "\n\nThe smallest budget of the grid whose mean gain keeps at least 95% of the 1M-step gain with no more falls "
         "than at 1M, each run over 100 deterministic episodes, seeds 1-3 (`python benchmark/choose_budget.py`; "
