@@ -433,6 +433,70 @@ def table_zoo():
         "paper reports Soft PPO on HalfCheetah at 5896.5 ± 371.8.")
 
 
+ZOO_SOURCES = (("ablation", "CleanRL's defaults"), ("zoo", "RL Baselines3 Zoo's"))
+ZOO_CURVE_STEPS = (250_000, 500_000, 750_000, 1_000_000)
+
+
+def zoo_curves(env, source, label):
+    """(grid, mean, std) over seeds of the training episodic return of one row of the zoo table, or None."""
+    import preset_report
+
+    runs = runs_of(source)
+    rows = runs[(runs["label"] == label) & (runs["env_id"] == env)]
+    curves = _STORES[source][1]
+    out = []
+    for run_id in rows["run_id"]:
+        c = curves[(curves["run_id"] == run_id) & curves["charts/episodic_return"].notna()]
+        out.append((c["step"].to_numpy(float), c["charts/episodic_return"].to_numpy(float)))
+    return preset_report.curve_stats(out, points=201) if out else None
+
+
+def table_zoo_curves():
+    """The zoo table's learning curves in numbers: the training return at four points of the 1M steps."""
+    envs, labels = ("HalfCheetah-v4", "Hopper-v4"), ("PPO", "Soft PPO")
+    cols = [(source, name, label) for source, name in ZOO_SOURCES for label in labels]
+    lines = ["| env | steps | " + " | ".join(f"{label}, {name}" for _, name, label in cols) + " |",
+             "| --- | --- |" + " --- |" * len(cols)]
+    for env in envs:
+        stats = [zoo_curves(env, source, label) for source, _, label in cols]
+        for steps in ZOO_CURVE_STEPS:
+            cells = []
+            for st in stats:
+                if st is None or st[0][-1] < steps - 10_000:
+                    cells.append("n/a")
+                    continue
+                i = int(np.argmin(np.abs(st[0] - steps)))
+                cells.append(f"{st[1][i]:.0f} ± {st[2][i]:.0f}")
+            lines.append(f"| {env} | {steps_name(steps)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + (
+        "\n\nTraining episodic return (the stochastic policy; each seed a moving average over 10 episodes), mean ± std "
+        "over the seeds of the table above, at the step shown (the last row is the end of training). Figure: "
+        "`benchmark/results/zoo/curves.png`.")
+
+
+def figure_zoo(path):
+    plt = _pyplot()
+    envs = ("HalfCheetah-v4", "Hopper-v4")
+    fig, axes = plt.subplots(1, len(envs), figsize=(10, 4))
+    for ax, env in zip(axes, envs, strict=True):
+        for (source, name), style in zip(ZOO_SOURCES, (":", "-"), strict=True):
+            for label, colour in (("PPO", "tab:blue"), ("Soft PPO", "tab:orange")):
+                stats = zoo_curves(env, source, label)
+                if stats is None:
+                    continue
+                grid, mean, std = stats
+                n = len(runs_of(source).query("label == @label and env_id == @env"))
+                ax.plot(grid, mean, style, color=colour, label=f"{label}, {name} ({n} seeds)")
+                ax.fill_between(grid, mean - std, mean + std, color=colour, alpha=0.12)
+        if env == "HalfCheetah-v4":
+            ax.axhline(5896.5, color="grey", lw=0.8, ls="--", label="paper's Soft PPO (5896.5)")
+        ax.set(xlabel="environment steps", ylabel="training episodic return", title=env)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def table_ppo_vs_cleanrl():
     runs = runs_of("ppo_1M")
     lines = ["| env | seeds | eval return | train return (last 20 episodes) | CleanRL (published, 3 seeds) |",
@@ -922,12 +986,14 @@ TABLES = {
     "budget_candidates": (table_budget_candidates, "research/budget_candidates/table.md"),
     "budget_choice": (table_budget_choice, "budget/choice.md"),
     "zoo": (table_zoo, "zoo/table.md"),
+    "zoo_curves": (table_zoo_curves, "zoo/curves.md"),
     "kl_calibration": (table_kl_calibration, "research/kl_calibration_1m/choice.md"),
     "kl_frontier": (table_kl_frontier, "customization/kl_frontier.md"),
     "kl_dominance": (table_kl_dominance, "customization/kl_dominance.md"),
     "kl_betas": (table_kl_betas, "research/kl_calibration_confirm/kl_betas.md"),
 }
 FIGURES = {"customization/aggregate.png": figure_aggregate, "budget/budget.png": figure_budget,
+           "zoo/curves.png": figure_zoo,
            "customization/kl_frontier.png": figure_kl_frontier}
 # Preset reports regenerated from their stores: (store folder under benchmark/results, preset)
 PRESET_REPORTS = (("ablation", "ablation"), ("alpha_sweep", "alpha_sweep"), ("customization", "customization"),
@@ -1107,7 +1173,8 @@ def write_preset_report(folder, preset_name, dest):
     return sorted(os.listdir(dest))
 
 
-STORES_BEING_FILLED = ("budget", "addon_examples", "sb3_prior", "budget_candidates", "kl_calibration", "zoo")
+STORES_BEING_FILLED = ("budget", "addon_examples", "sb3_prior", "budget_candidates", "kl_calibration", "zoo",
+                       "zoo_curves")
 """Named tables whose store may not exist yet in a checkout: skipped, not an error, until their runs are ingested."""
 
 
@@ -1132,7 +1199,7 @@ def outputs(dest, names=None):
     if names is not None:
         return written, tables
     for rel, func in FIGURES.items():
-        if rel.startswith("budget/") and "budget" not in tables:
+        if rel.split("/")[0] in ("budget", "zoo") and rel.split("/")[0] not in tables:
             continue
         if rel == "customization/kl_frontier.png" and not kl_frontier_ready():
             continue
