@@ -361,6 +361,25 @@ def zoo():
                   "a time with `--only HalfCheetah`", jobs)
 
 
+def _replaced(flags, **values):
+    """`flags` with the value after each `--name` replaced (underscores in `name` for dashes)."""
+    out = list(flags)
+    for name, value in values.items():
+        out[out.index("--" + name.replace("_", "-")) + 1] = str(value)
+    return out
+
+
+def zoo_hopper_probe():
+    """Why the Zoo's Hopper settings stand still: Soft PPO at them with one value put back to CleanRL's, the initial
+    log-std (exploration) or gamma (horizon), seeds 1-2, 1M steps."""
+    flags = ZOO_FLAGS["Hopper-v4"]
+    rows = {"Soft PPO (log-std 0)": _replaced(flags, log_std_init=0), "Soft PPO (gamma 0.99)": _replaced(flags, gamma=0.99)}
+    jobs = [Job("zoo_probe", label, "Hopper-v4", seed, "soft_ppo_continuous.py",
+                ["--total-timesteps", "1000000", "--alpha", "0.001", *f]) for seed in (1, 2) for label, f in rows.items()]
+    return Preset("zoo_hopper_probe", "Soft PPO at RL Baselines3 Zoo's Hopper-v4 settings with the initial log-std (0) "
+                  "or gamma (0.99) put back to CleanRL's, seeds 1-2, 1M steps: 4 runs", jobs)
+
+
 def paper():
     """The paper's scale: PPO and Soft PPO on HalfCheetah-v4 at RL Baselines3 Zoo's hyper-parameters (the `zoo`
     preset's HalfCheetah runs, which reach the paper's Soft PPO figure), then the customization grid at 1M steps from
@@ -380,4 +399,5 @@ PRESETS = {"smoke": smoke, "ablation": ablation, "alpha_sweep": alpha_sweep, "ca
            "kl_calibration_edge": kl_calibration_edge, "kl_calibration_confirm": kl_calibration_confirm,
            "customization": customization,
            "default_seeds": default_seeds, "budget": budget, "budget_candidates": budget_candidates,
-           "addon_examples": addon_examples, "zoo": zoo, "paper": paper}
+           "addon_examples": addon_examples, "zoo": zoo, "zoo_hopper_probe": zoo_hopper_probe,
+           "paper": paper}
