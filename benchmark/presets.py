@@ -371,13 +371,17 @@ def _replaced(flags, **values):
 
 def zoo_hopper_probe():
     """Why the Zoo's Hopper settings stand still: Soft PPO at them with one value put back to CleanRL's, the initial
-    log-std (exploration) or gamma (horizon), seeds 1-2, 1M steps."""
+    log-std (exploration) or gamma (horizon), or with the critic weighted as SB3 weighs it; seeds 1-2, 1M steps."""
     flags = ZOO_FLAGS["Hopper-v4"]
-    rows = {"Soft PPO (log-std 0)": _replaced(flags, log_std_init=0), "Soft PPO (gamma 0.99)": _replaced(flags, gamma=0.99)}
+    rows = {"Soft PPO (log-std 0)": _replaced(flags, log_std_init=0), "Soft PPO (gamma 0.99)": _replaced(flags, gamma=0.99),
+            # SB3's value loss is the mean squared error, ours (CleanRL's) half of it: twice the Zoo's vf_coef is its
+            # weight on the critic exactly
+            "Soft PPO (SB3 value scale)": _replaced(flags, vf_coef=2 * float(flags[flags.index("--vf-coef") + 1]))}
     jobs = [Job("zoo_probe", label, "Hopper-v4", seed, "soft_ppo_continuous.py",
                 ["--total-timesteps", "1000000", "--alpha", "0.001", *f]) for seed in (1, 2) for label, f in rows.items()]
     return Preset("zoo_hopper_probe", "Soft PPO at RL Baselines3 Zoo's Hopper-v4 settings with the initial log-std (0) "
-                  "or gamma (0.99) put back to CleanRL's, seeds 1-2, 1M steps: 4 runs", jobs)
+                  "or gamma (0.99) put back to CleanRL's, or the value loss weighted as in SB3, seeds 1-2, 1M steps: "
+                  "6 runs", jobs)
 
 
 def paper():
