@@ -501,8 +501,10 @@ def table_zoo_hopper_probe():
     """Soft PPO on Hopper at the Zoo's settings, with one value put back to CleanRL's, beside both settings' own."""
     rows = [("CleanRL's defaults", "ablation", "Soft PPO"), ("RL Baselines3 Zoo's", "zoo", "Soft PPO"),
             ("the Zoo's, `--log-std-init 0`", "research/zoo_hopper_probe", "Soft PPO (log-std 0)"),
-            ("the Zoo's, `--gamma 0.99`", "research/zoo_hopper_probe", "Soft PPO (gamma 0.99)")]
-    lines = ["| hyper-parameters | final evaluation, seeds 1-2 | episode length | training return at 100k |",
+            ("the Zoo's, `--gamma 0.99`", "research/zoo_hopper_probe", "Soft PPO (gamma 0.99)"),
+            ("the Zoo's, `--vf-coef 1.671342` (SB3's weight on the critic)", "research/zoo_hopper_probe",
+             "Soft PPO (SB3 value scale)")]
+    lines = ["| hyper-parameters | final evaluation, seeds 1-2 | its episode length | training at 100k steps: return / length |",
              "| --- | --- | --- | --- |"]
     for name, source, label in rows:
         runs = runs_of(source)
@@ -514,15 +516,17 @@ def table_zoo_hopper_probe():
         eps = episodes_of(source)
         length = eps[eps["run_id"].isin(r["run_id"]) & (eps["evaluation"] == "eval")]["length"].mean()
         curves = _STORES[source][1]
-        early = []
+        early = []  # (return, length) of each seed's last 10 iterations before 100k steps
         for run_id in r["run_id"]:
             c = curves[(curves["run_id"] == run_id) & curves["charts/episodic_return"].notna() & (curves["step"] <= 100_000)]
-            early.append(c["charts/episodic_return"].tail(10).mean())
-        lines.append(f"| {name} | {mean_std(v, 0)} ({per_seed(v)}) | {length:.0f} | {mean_std(early, 0)} |")
+            early.append((c["charts/episodic_return"].tail(10).mean(), c["charts/episodic_length"].tail(10).mean()))
+        early = np.array(early).mean(0)
+        lines.append(f"| {name} | {mean_std(v, 0)} ({per_seed(v)}) | {length:.0f} | {early[0]:.0f} / {early[1]:.0f} |")
     return "\n".join(lines) + (
         "\n\nSoft PPO (`--alpha 0.001`) on Hopper-v4, 1M steps, seeds 1-2: final deterministic evaluation (10 "
         "episodes; mean ± std over the seeds, per seed in brackets), its mean episode length (1,000 is the time "
-        "limit), and the training return at 100k steps (each seed's mean over the last 10 iterations before it). "
+        "limit), and the training episodes' return and length at 100k steps (each seed's last 10 iterations before "
+        "it, then the mean over seeds): a return about equal to the length is the alive bonus alone, a robot standing. "
         "Runs: `benchmark/results/ablation/`, `benchmark/results/zoo/` and "
         "`benchmark/results/research/zoo_hopper_probe/` (`python benchmark/run.py --preset zoo_hopper_probe`).")
 
