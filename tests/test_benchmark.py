@@ -161,6 +161,22 @@ def test_budget_candidates_run_on_validation_seeds_at_a_quarter_of_the_steps_jud
     assert lr * 0.5 * 250_000 == pytest.approx(3e-4 * 0.5 * 1_000_000)
 
 
+def test_zoo_probe_changes_one_zoo_flag_per_arm_and_the_paper_preset_runs_the_zoo_halfcheetah_jobs():
+    zoo_hopper = presets.ZOO_FLAGS["Hopper-v4"]
+    changed = {"Soft PPO (log-std 0)": ("--log-std-init", "0"), "Soft PPO (gamma 0.99)": ("--gamma", "0.99"),
+               "Soft PPO (SB3 value scale)": ("--vf-coef", "1.671342")}
+    jobs = presets.PRESETS["zoo_hopper_probe"]().jobs
+    assert {j.label for j in jobs} == set(changed) and {j.seed for j in jobs} == {1, 2}
+    for job in jobs:
+        flags = job.args[4:]  # after --total-timesteps N --alpha A
+        assert job.args[:4] == ["--total-timesteps", "1000000", "--alpha", "0.001"]
+        diff = [(zoo_hopper[i - 1], f) for i, (z, f) in enumerate(zip(zoo_hopper, flags, strict=True)) if z != f]
+        assert diff == [changed[job.label]]
+    zoo_ids = {j.id: j.args for j in presets.PRESETS["zoo"]().jobs if j.env_id == "HalfCheetah-v4"}
+    paper_zoo = {j.id: j.args for j in presets.PRESETS["paper"]().jobs if "zoo" in j.id}
+    assert paper_zoo == zoo_ids and len(zoo_ids) == 10
+
+
 def test_significance_helpers():
     # 20 splits of six values into threes; only the two extreme ones differ by 3 or more
     assert reports.permutation_p(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])) == 0.1
