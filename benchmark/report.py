@@ -415,11 +415,10 @@ def table_zoo():
     envs = ("HalfCheetah-v4", "Hopper-v4")
     lines = ["| hyper-parameters | variant | " + " | ".join(envs) + " |", "| --- | --- |" + " --- |" * len(envs)]
     for source, name in (("ablation", "CleanRL's defaults"), ("zoo", "RL Baselines3 Zoo's")):
-        runs = runs_of(source)
         for label in ("PPO", "Soft PPO"):
             cells = []
             for env in envs:
-                v = runs[(runs["label"] == label) & (runs["env_id"] == env)].sort_values("seed")["eval.return_mean"]
+                v = select(source, label=label, env_id=env)["eval.return_mean"]
                 if not len(v):
                     cells.append("not run yet")
                 elif len(v) == 1:
@@ -440,17 +439,15 @@ ZOO_CURVE_STEPS = (250_000, 500_000, 750_000, 1_000_000)
 
 
 def zoo_curves(env, source, label):
-    """(grid, mean, std) over seeds of the training episodic return of one row of the zoo table, or None."""
+    """(grid, mean, std, seeds) over seeds of the training episodic return of one row of the zoo table, or None."""
     import preset_report
 
-    runs = runs_of(source)
-    rows = runs[(runs["label"] == label) & (runs["env_id"] == env)]
     curves = _STORES[source][1]
     out = []
-    for run_id in rows["run_id"]:
+    for run_id in select(source, label=label, env_id=env)["run_id"]:
         c = curves[(curves["run_id"] == run_id) & curves["charts/episodic_return"].notna()]
         out.append((c["step"].to_numpy(float), c["charts/episodic_return"].to_numpy(float)))
-    return preset_report.curve_stats(out, points=201) if out else None
+    return (*preset_report.curve_stats(out, points=201), len(out)) if out else None
 
 
 def table_zoo_curves():
@@ -486,8 +483,7 @@ def figure_zoo(path):
                 stats = zoo_curves(env, source, label)
                 if stats is None:
                     continue
-                grid, mean, std = stats
-                n = len(runs_of(source).query("label == @label and env_id == @env"))
+                grid, mean, std, n = stats
                 ax.plot(grid, mean, style, color=colour, label=f"{label}, {name} ({n} seeds)")
                 ax.fill_between(grid, mean - std, mean + std, color=colour, alpha=0.12)
         if env == "HalfCheetah-v4":
@@ -510,8 +506,8 @@ def table_zoo_hopper_probe():
     lines = ["| hyper-parameters | final evaluation, seeds 1-2 | its episode length | training at 100k steps: return / length |",
              "| --- | --- | --- | --- |"]
     for name, source, label in rows:
-        runs = runs_of(source)
-        r = runs[(runs["label"] == label) & (runs["env_id"] == "Hopper-v4") & runs["seed"].isin([1, 2])].sort_values("seed")
+        r = select(source, label=label, env_id="Hopper-v4")
+        r = r[r["seed"].isin([1, 2])]
         if not len(r):
             lines.append(f"| {name} | not run yet | | |")
             continue
@@ -1237,8 +1233,8 @@ def outputs(dest, names=None):
     if names is not None:
         return written, tables
     for rel, func in FIGURES.items():
-        if rel.split("/")[0] in ("budget", "zoo") and rel.split("/")[0] not in tables:
-            continue
+        if not os.path.exists(os.path.join(RESULTS, os.path.dirname(rel), "runs.csv")):
+            continue  # the figure's store has no runs yet
         if rel == "customization/kl_frontier.png" and not kl_frontier_ready():
             continue
         path = os.path.join(dest, rel)
